@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/** Staff roles (NHS CIS2) and what kind of access each has, as DOMAIN.md's "Who is who". */
+export const ratifierRoles = ['gp', 'consultant', 'specialist_nurse'] as const;
+export const contributorRoles = ['nurse', 'hospice_clinician'] as const;
+export const careTeamReaderRoles = ['care_home', 'social_worker'] as const;
+export const urgentCareRoles = ['paramedic', 'call_handler', 'ed_clinician'] as const;
+export const staffRoles = [
+  ...ratifierRoles,
+  ...contributorRoles,
+  ...careTeamReaderRoles,
+  ...urgentCareRoles,
+  'privacy_officer',
+  'admin',
+] as const;
+export const citizenRoles = ['patient', 'carer'] as const;
+export const roles = [...staffRoles, ...citizenRoles] as const;
+
+export const StaffRole = z.enum(staffRoles);
+export type StaffRole = z.infer<typeof StaffRole>;
+export const CitizenRole = z.enum(citizenRoles);
+export type CitizenRole = z.infer<typeof CitizenRole>;
+export const Role = z.enum(roles);
+export type Role = z.infer<typeof Role>;
+
+/** An ODS organisation code: 3 to 10 upper-case letters and digits (e.g. A81001, RYJ). */
+export const OdsCode = z
+  .string()
+  .regex(/^[A-Z0-9]{3,10}$/, 'must be an ODS code: 3 to 10 capital letters and digits')
+  .meta({ id: 'OdsCode', example: 'A81001' });
+
+/** Identity proofing levels of NHS login; P9 is needed to see or write health records. */
+export const ProofingLevel = z.enum(['P0', 'P5', 'P9']);
+export type ProofingLevel = z.infer<typeof ProofingLevel>;
+
+export type StaffActor = {
+  kind: 'staff';
+  id: string;
+  role: StaffRole;
+  organisation: string;
+  name?: string;
+};
+
+/** A patient, or a carer acting as the patient's named proxy: nhsNumber is the patient's. */
+export type CitizenActor = {
+  kind: 'citizen';
+  id: string;
+  role: CitizenRole;
+  nhsNumber: string;
+  proofingLevel: ProofingLevel;
+  name?: string;
+};
+
+export type Actor = StaffActor | CitizenActor;
+
+/** Who did something, as recorded on revisions, access records and events: ids, never names. */
+export const ActorRef = z
+  .object({ id: z.string(), role: Role, organisation: z.string().optional() })
+  .meta({ id: 'ActorRef' });
+export type ActorRef = z.infer<typeof ActorRef>;
+
+export const actorRef = (actor: Actor): ActorRef =>
+  actor.kind === 'staff'
+    ? { id: actor.id, role: actor.role, organisation: actor.organisation }
+    : { id: actor.id, role: actor.role };
+
+export const isRatifier = (role: Role): boolean => (ratifierRoles as readonly string[]).includes(role);
+export const isContributor = (role: Role): boolean => (contributorRoles as readonly string[]).includes(role);
+export const isClinician = (role: Role): boolean => isRatifier(role) || isContributor(role);
+export const isUrgentCare = (role: Role): boolean => (urgentCareRoles as readonly string[]).includes(role);

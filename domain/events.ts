@@ -1,0 +1,74 @@
+import type { ActorRef } from './actor.ts';
+import type { PlaceCode, SectionName } from './sections.ts';
+
+/**
+ * What each command raises. Events are thin: identifiers and facts, never clinical content;
+ * a partner fetches the plan through the API with its own rights. The versioned wire
+ * schemas partners rely on live in events/.
+ */
+export type EventDetails = {
+  'Patient.Enrolled': { nhsNumber: string; gpPractice: string; enrolledBy: ActorRef };
+  'CarePlan.Created': { nhsNumber: string; revision: number; createdBy: ActorRef; sections: SectionName[] };
+  'CarePlan.DraftUpdated': {
+    nhsNumber: string;
+    revision: number;
+    updatedBy: ActorRef;
+    sections: SectionName[];
+  };
+  'CarePlan.Submitted': {
+    nhsNumber: string;
+    revision: number;
+    submittedBy: ActorRef;
+    submittedTo: { organisation: string; clinician?: string };
+  };
+  'CarePlan.Ratified': {
+    nhsNumber: string;
+    revision: number;
+    version: number;
+    ratifiedBy: ActorRef;
+    careTeam: string[];
+  };
+  'CarePlan.Returned': {
+    nhsNumber: string;
+    revision: number;
+    returnedBy: ActorRef;
+    submittedBy: ActorRef | null;
+    careTeam: string[];
+  };
+  'CarePlan.Withdrawn': { nhsNumber: string; revision: number; withdrawnBy: ActorRef; careTeam: string[] };
+  'Patient.Died': {
+    nhsNumber: string;
+    revision: number;
+    recordedBy: ActorRef;
+    date: string;
+    place: PlaceCode;
+    diedInPreferredPlace: boolean | null;
+  };
+  'CarePlan.Accessed': {
+    nhsNumber: string;
+    accessId: string;
+    reader: ActorRef;
+    action: AccessAction;
+    purpose: string | null;
+    breakGlass: boolean;
+  };
+};
+
+export type EventType = keyof EventDetails;
+
+export type DomainEvent<T extends EventType = EventType> = {
+  [K in T]: { id: string; type: K; at: string; detail: EventDetails[K] };
+}[T];
+
+export type AccessAction =
+  | 'read_demographics'
+  | 'read_plan'
+  | 'read_summary'
+  | 'read_versions'
+  | 'read_version';
+
+export const raise = <T extends EventType>(
+  type: T,
+  detail: EventDetails[T],
+  ctx: { now: string; newId: () => string },
+): DomainEvent<T> => ({ id: ctx.newId(), type, at: ctx.now, detail }) as DomainEvent<T>;

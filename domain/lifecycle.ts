@@ -1,0 +1,296 @@
+import { type Actor, actorRef, isRatifier } from './actor.ts';
+import { type DomainEvent, raise } from './events.ts';
+import { mayCommand, mayWriteSections, type Relationship } from './permissions.ts';
+import { type Draft, type PatientProfile, type Plan, planStatus } from './plan.ts';
+import { forbidden, invalidCommand, notFound, type Refusal, stateConflict } from './refusals.ts';
+import { type PlaceCode, type Sections, sectionNamesOf } from './sections.ts';
+
+/** Everything a command needs from outside the domain: who, how they stand, the clock and ids. */
+export type CommandContext = { actor: Actor; relationship: Relationship; now: string; newId: () => string };
+
+export type Outcome<T> = { ok: true; value: T; events: DomainEvent[] } | { ok: false; refusal: Refusal };
+
+const refuse = (refusal: Refusal): { ok: false; refusal: Refusal } => ({ ok: false, refusal });
+const union = (list: readonly string[], more: string | undefined): string[] =>
+  more === undefined || list.includes(more) ? [...list] : [...list, more];
+const staffOrganisation = (actor: Actor): string | undefined =>
+  actor.kind === 'staff' ? actor.organisation : undefined;
+
+/** The next revision of a plan after `actor` changed it: authors and care team grow with every writer. */
+const next = (plan: Plan, ctx: CommandContext, change: Partial<Plan>): Plan => {
+  const org = staffOrganisation(ctx.actor);
+  return {
+    ...plan,
+    ...change,
+    revision: plan.revision + 1,
+    updatedAt: ctx.now,
+    authors: union(plan.authors, org),
+    careTeam: union(change.careTeam ?? plan.careTeam, org),
+  };
+};
+
+/** A plan that is withdrawn or closed takes no more changes; only a death may still be recorded after withdrawal. */
+const live = (plan: Plan | null): Refusal | null => {
+  if (!plan) return notFound('this patient has no plan');
+  const status = planStatus(plan);
+  if (status === 'closed') return stateConflict('the plan is closed: a death has been recorded');
+  if (status === 'withdrawn') return stateConflict('the plan is withdrawn and no longer shared');
+  return null;
+};
+
+export const enrolPatient = (profile: PatientProfile, ctx: CommandContext): Outcome<PatientProfile> => {
+  const refusal = mayCommand(ctx.actor, 'enrol', ctx.relationship);
+  if (refusal) return refuse(refusal);
+  const event = raise(
+    'Patient.Enrolled',
+    { nhsNumber: profile.nhsNumber, gpPractice: profile.gpPractice, enrolledBy: actorRef(ctx.actor) },
+    ctx,
+  );
+  return { ok: true, value: profile, events: [event] };
+};
+
+export const createPlan = (
+  existing: Plan | null,
+  patient: Pick<PatientProfile, 'nhsNumber' | 'gpPractice'>,
+  sections: Sections,
+  ctx: CommandContext,
+): Outcome<Plan> => {
+  if (existing) return refuse(stateConflict('this patient already has a plan: change it with PATCH'));
+  const refusal =
+    mayCommand(ctx.actor, 'createPlan', ctx.relationship) ??
+    mayWriteSections(ctx.actor, sectionNamesOf(sections));
+  if (refusal) return refuse(refusal);
+  const by = actorRef(ctx.actor);
+  const org = staffOrganisation(ctx.actor);
+  const plan: Plan = {
+    nhsNumber: patient.nhsNumber,
+    revision: 1,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+    published: null,
+    draft: { state: 'editing', sections, basedOnVersion: null, updatedAt: ctx.now, updatedBy: by },
+    careTeam: union([patient.gpPractice], org),
+    authors: org ? [org] : [],
+    withdrawal: null,
+    death: null,
+  };
+  const event = raise(
+    'CarePlan.Created',
+    { nhsNumber: plan.nhsNumber, revision: 1, createdBy: by, sections: sectionNamesOf(sections) },
+    ctx,
+  );
+  return { ok: true, value: plan, events: [event] };
+};
+
+/** Merges the given sections into the draft, making one from the published version if there is none. */
+export const editDraft = (plan: Plan | null, sections: Sections, ctx: CommandContext): Outcome<Plan> => {
+  const names = sectionNamesOf(sections);
+  const refusal =
+    live(plan) ??
+    mayCommand(ctx.actor, 'edit', ctx.relationship) ??
+    (names.length === 0 ? invalidCommand('give at least one section to change') : null) ??
+    mayWriteSections(ctx.actor, names);
+  if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
+  const draft = plan.draft;
+  if (draft?.state === 'submitted' && !isRatifierOf(ctx.actor, draft)) {
+    return refuse(
+      stateConflict('the plan is submitted for ratification: it is locked until ratified or returned'),
+    );
+  }
+  const by = actorRef(ctx.actor);
+  const base: Draft = draft ?? {
+    state: 'editing',
+    sections: plan.published?.sections ?? {},
+    basedOnVersion: plan.published?.version ?? null,
+    updatedAt: ctx.now,
+    updatedBy: by,
+  };
+  const updated = next(plan, ctx, {
+    draft: { ...base, sections: { ...base.sections, ...sections }, updatedAt: ctx.now, updatedBy: by },
+  });
+  const event = raise(
+    'CarePlan.DraftUpdated',
+    { nhsNumber: plan.nhsNumber, revision: updated.revision, updatedBy: by, sections: names },
+    ctx,
+  );
+  return { ok: true, value: updated, events: [event] };
+};
+
+export type SubmitCommand = { organisation: string; clinician?: string; note?: string };
+
+export const submitPlan = (plan: Plan | null, command: SubmitCommand, ctx: CommandContext): Outcome<Plan> => {
+  const refusal = live(plan) ?? mayCommand(ctx.actor, 'submit', ctx.relationship);
+  if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
+  if (!plan.draft) return refuse(stateConflict('there is no draft to submit'));
+  if (plan.draft.state === 'submitted')
+    return refuse(stateConflict('the plan is already submitted for ratification'));
+  const by = actorRef(ctx.actor);
+  const submittedTo = {
+    organisation: command.organisation,
+    ...(command.clinician && { clinician: command.clinician }),
+  };
+  const { comments: _answered, ...draft } = plan.draft;
+  const updated = next(plan, ctx, {
+    draft: {
+      ...draft,
+      state: 'submitted',
+      submittedTo,
+      submittedAt: ctx.now,
+      submittedBy: by,
+      note: command.note,
+    },
+    careTeam: union(plan.careTeam, command.organisation),
+  });
+  const event = raise(
+    'CarePlan.Submitted',
+    { nhsNumber: plan.nhsNumber, revision: updated.revision, submittedBy: by, submittedTo },
+    ctx,
+  );
+  return { ok: true, value: updated, events: [event] };
+};
+
+const isRatifierOf = (actor: Actor, draft: Draft): boolean =>
+  actor.kind === 'staff' && isRatifier(actor.role) && draft.submittedTo?.organisation === actor.organisation;
+
+/** Publishes the draft as the next version. A ratifier may ratify a draft their organisation wrote, or one sent to it. */
+export const ratifyPlan = (
+  plan: Plan | null,
+  command: { note?: string },
+  ctx: CommandContext,
+): Outcome<Plan> => {
+  const refusal = live(plan) ?? mayCommand(ctx.actor, 'ratify', ctx.relationship);
+  if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
+  const draft = plan.draft;
+  if (!draft) return refuse(stateConflict('there is no draft to ratify'));
+  const org = staffOrganisation(ctx.actor);
+  if (draft.state === 'submitted' && !isRatifierOf(ctx.actor, draft)) {
+    return refuse(forbidden('the plan was submitted to another organisation for ratification'));
+  }
+  if (draft.state === 'editing' && !(org && plan.authors.includes(org))) {
+    return refuse(forbidden('you may ratify only a draft submitted to your organisation or written by it'));
+  }
+  const by = actorRef(ctx.actor);
+  const version = (plan.published?.version ?? 0) + 1;
+  const updated = next(plan, ctx, {
+    published: {
+      version,
+      sections: draft.sections,
+      ratifiedBy: by,
+      ratifiedAt: ctx.now,
+      ...(command.note && { note: command.note }),
+    },
+    draft: null,
+  });
+  const event = raise(
+    'CarePlan.Ratified',
+    {
+      nhsNumber: plan.nhsNumber,
+      revision: updated.revision,
+      version,
+      ratifiedBy: by,
+      careTeam: updated.careTeam,
+    },
+    ctx,
+  );
+  return { ok: true, value: updated, events: [event] };
+};
+
+export const returnPlan = (
+  plan: Plan | null,
+  command: { comments: string },
+  ctx: CommandContext,
+): Outcome<Plan> => {
+  const refusal = live(plan) ?? mayCommand(ctx.actor, 'return', ctx.relationship);
+  if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
+  const draft = plan.draft;
+  if (draft?.state !== 'submitted') return refuse(stateConflict('only a submitted plan can be returned'));
+  if (!isRatifierOf(ctx.actor, draft)) {
+    return refuse(forbidden('the plan was submitted to another organisation for ratification'));
+  }
+  const by = actorRef(ctx.actor);
+  const { submittedTo: _to, submittedAt: _at, submittedBy, note: _note, ...rest } = draft;
+  const updated = next(plan, ctx, {
+    draft: { ...rest, state: 'editing', comments: command.comments, updatedAt: ctx.now, updatedBy: by },
+  });
+  const event = raise(
+    'CarePlan.Returned',
+    {
+      nhsNumber: plan.nhsNumber,
+      revision: updated.revision,
+      returnedBy: by,
+      submittedBy: submittedBy ?? null,
+      careTeam: updated.careTeam,
+    },
+    ctx,
+  );
+  return { ok: true, value: updated, events: [event] };
+};
+
+/** Consent withdrawn: the plan stops being shared. Its history stays for audit. */
+export const withdrawPlan = (
+  plan: Plan | null,
+  command: { reason: string },
+  ctx: CommandContext,
+): Outcome<Plan> => {
+  const refusal = live(plan) ?? mayCommand(ctx.actor, 'withdraw', ctx.relationship);
+  if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
+  const by = actorRef(ctx.actor);
+  const updated = next(plan, ctx, { withdrawal: { reason: command.reason, by, at: ctx.now } });
+  const event = raise(
+    'CarePlan.Withdrawn',
+    { nhsNumber: plan.nhsNumber, revision: updated.revision, withdrawnBy: by, careTeam: updated.careTeam },
+    ctx,
+  );
+  return { ok: true, value: updated, events: [event] };
+};
+
+export type DeathCommand = {
+  date: string;
+  place: PlaceCode;
+  placeText?: string;
+  reasonIfNotPreferred?: string;
+};
+
+/** Freezes the plan with the death record; compares the place with the preferred place last published. */
+export const recordDeath = (plan: Plan | null, command: DeathCommand, ctx: CommandContext): Outcome<Plan> => {
+  if (!plan) return refuse(notFound('this patient has no plan'));
+  if (plan.death) return refuse(stateConflict('a death is already recorded for this patient'));
+  const refusal = mayCommand(ctx.actor, 'recordDeath', ctx.relationship);
+  if (refusal) return refuse(refusal);
+  if (command.date > ctx.now.slice(0, 10))
+    return refuse(invalidCommand('the date of death is in the future'));
+  const preferredPlace = plan.published?.sections.preferences?.preferredPlaceOfDeath?.code ?? null;
+  const diedInPreferredPlace = preferredPlace === null ? null : preferredPlace === command.place;
+  if (diedInPreferredPlace === false && !command.reasonIfNotPreferred) {
+    return refuse(
+      invalidCommand(`the preferred place of death was ${preferredPlace}: give reasonIfNotPreferred`),
+    );
+  }
+  const by = actorRef(ctx.actor);
+  const updated = next(plan, ctx, {
+    death: { ...command, preferredPlace, diedInPreferredPlace, recordedBy: by, recordedAt: ctx.now },
+  });
+  const event = raise(
+    'Patient.Died',
+    {
+      nhsNumber: plan.nhsNumber,
+      revision: updated.revision,
+      recordedBy: by,
+      date: command.date,
+      place: command.place,
+      diedInPreferredPlace,
+    },
+    ctx,
+  );
+  return { ok: true, value: updated, events: [event] };
+};
+
+/** Every change carries the revision it was based on: a stale one is refused, so no update is lost. */
+export const expectRevision = (plan: Plan, ifMatch: number): Refusal | null =>
+  plan.revision === ifMatch
+    ? null
+    : {
+        kind: 'PlanRevisionConflict',
+        reason: 'the plan has changed since you read it',
+        currentRevision: plan.revision,
+      };

@@ -1,0 +1,169 @@
+import { type Actor, isUrgentCare, type Role } from './actor.ts';
+import type { Plan } from './plan.ts';
+import { forbidden, type Refusal } from './refusals.ts';
+import { type SectionName, SectionName as SectionNames } from './sections.ts';
+
+/**
+ * How the reader stands to this patient. `self` is the patient or their named carer;
+ * `careTeam` is staff of an organisation in the care team; `urgentCare` is an ambulance,
+ * NHS 111 or A&E role outside it; `breakGlass` is other staff who stated an emergency reason.
+ */
+export type Relationship = 'self' | 'careTeam' | 'urgentCare' | 'breakGlass' | 'none';
+
+export type Command =
+  | 'enrol'
+  | 'createPlan'
+  | 'edit'
+  | 'submit'
+  | 'ratify'
+  | 'return'
+  | 'withdraw'
+  | 'recordDeath';
+
+const patientSections: readonly SectionName[] = ['personal', 'contacts', 'aboutMe', 'preferences', 'legal'];
+const allSections: readonly SectionName[] = SectionNames.options;
+
+type Grant = {
+  /** Relationships under which the role may read the published plan, its summary and history. */
+  reads: readonly Relationship[];
+  /** Sections the role may write into a draft. */
+  writes: readonly SectionName[];
+  /** Commands the role may give, each with the relationships it needs. */
+  commands: Partial<Record<Command, readonly Relationship[]>>;
+  /** Whether the role may read the patient's access log (privacy officers see their own organisation's entries). */
+  accessLog: 'all' | 'ownOrganisation' | 'none';
+};
+
+const anyStaff: readonly Relationship[] = ['careTeam', 'urgentCare', 'breakGlass', 'none'];
+const citizen: Grant = {
+  reads: ['self'],
+  writes: patientSections,
+  commands: { enrol: ['self'], createPlan: ['self'], edit: ['self'], submit: ['self'], withdraw: ['self'] },
+  accessLog: 'all',
+};
+const contributor: Grant = {
+  reads: ['careTeam', 'breakGlass'],
+  writes: allSections,
+  // A clinician may start a plan for a patient new to them: writing it puts them in the care team.
+  commands: { enrol: anyStaff, createPlan: anyStaff, edit: ['careTeam'], submit: ['careTeam'] },
+  accessLog: 'none',
+};
+const ratifier: Grant = {
+  ...contributor,
+  commands: {
+    ...contributor.commands,
+    ratify: ['careTeam'],
+    return: ['careTeam'],
+    withdraw: ['careTeam'],
+    recordDeath: ['careTeam'],
+  },
+};
+const careTeamReader: Grant = {
+  reads: ['careTeam', 'breakGlass'],
+  writes: [],
+  commands: {},
+  accessLog: 'none',
+};
+const urgentCare: Grant = { reads: ['careTeam', 'urgentCare'], writes: [], commands: {}, accessLog: 'none' };
+const urgentCareRecordingDeath: Grant = {
+  ...urgentCare,
+  commands: { recordDeath: ['careTeam', 'urgentCare'] },
+};
+
+/** DOMAIN.md "Who is who", one row a role. */
+export const policy: Record<Role, Grant> = {
+  patient: citizen,
+  carer: { ...citizen, commands: { ...citizen.commands, withdraw: [] } },
+  gp: ratifier,
+  consultant: ratifier,
+  specialist_nurse: ratifier,
+  nurse: contributor,
+  hospice_clinician: contributor,
+  care_home: careTeamReader,
+  social_worker: careTeamReader,
+  paramedic: urgentCareRecordingDeath,
+  call_handler: urgentCare,
+  ed_clinician: urgentCareRecordingDeath,
+  privacy_officer: { reads: [], writes: [], commands: {}, accessLog: 'ownOrganisation' },
+  admin: { reads: [], writes: [], commands: {}, accessLog: 'none' },
+};
+
+/** Who the patient's care team is, before any plan exists: their GP practice. */
+export const careTeamOf = (gpPractice: string, plan: Plan | null): readonly string[] =>
+  plan ? plan.careTeam : [gpPractice];
+
+export const relationshipOf = (
+  actor: Actor,
+  patient: { nhsNumber: string; careTeam: readonly string[] },
+  breakGlassReason?: string,
+): Relationship => {
+  if (actor.kind === 'citizen') return actor.nhsNumber === patient.nhsNumber ? 'self' : 'none';
+  if (patient.careTeam.includes(actor.organisation)) return 'careTeam';
+  if (isUrgentCare(actor.role)) return 'urgentCare';
+  return breakGlassReason ? 'breakGlass' : 'none';
+};
+
+export const mayRead = (actor: Actor, relationship: Relationship): Refusal | null =>
+  policy[actor.role].reads.includes(relationship)
+    ? null
+    : forbidden(
+        actor.kind === 'citizen'
+          ? 'you may read only your own plan'
+          : `a ${actor.role} outside the patient's care team may not read this plan; in an emergency, use break-glass`,
+      );
+
+export const mayCommand = (actor: Actor, command: Command, relationship: Relationship): Refusal | null => {
+  const needs = policy[actor.role].commands[command];
+  if (!needs || needs.length === 0) return forbidden(`a ${actor.role} may not ${describe[command]}`);
+  if (!needs.includes(relationship)) {
+    return forbidden(
+      actor.kind === 'citizen'
+        ? `you may ${describe[command]} only for yourself`
+        : `a ${actor.role} may ${describe[command]} only for a patient in their organisation's care team`,
+    );
+  }
+  return null;
+};
+
+export const mayWriteSections = (actor: Actor, sections: readonly SectionName[]): Refusal | null => {
+  const refused = sections.filter((s) => !policy[actor.role].writes.includes(s));
+  return refused.length === 0
+    ? null
+    : forbidden(
+        `a ${actor.role} may not write the ${refused.join(', ')} section${refused.length > 1 ? 's' : ''}`,
+      );
+};
+
+/** Drafts are seen only by the patient, their carers, the plan's authors and the ratifier it was sent to. */
+export const maySeeDraft = (actor: Actor, relationship: Relationship, plan: Plan): boolean =>
+  relationship === 'self' ||
+  (actor.kind === 'staff' &&
+    (plan.authors.includes(actor.organisation) ||
+      plan.draft?.submittedTo?.organisation === actor.organisation));
+
+export const accessLogScope = (
+  actor: Actor,
+  relationship: Relationship,
+): 'all' | 'ownOrganisation' | null => {
+  const scope = policy[actor.role].accessLog;
+  if (scope === 'all') return relationship === 'self' ? 'all' : null;
+  return scope === 'ownOrganisation' ? scope : null;
+};
+
+const describe: Record<Command, string> = {
+  enrol: 'enrol a patient',
+  createPlan: 'create a plan',
+  edit: 'edit a plan',
+  submit: 'submit a plan for ratification',
+  ratify: 'ratify a plan',
+  return: 'return a plan',
+  withdraw: 'withdraw a plan',
+  recordDeath: 'record a death',
+};
+
+/**
+ * Only a published plan is shared beyond the patient and its authors, and a withdrawn plan is
+ * not shared at all; to everyone else such a plan is as if it did not exist.
+ */
+export const isSharedWith = (actor: Actor, relationship: Relationship, plan: Plan): boolean =>
+  maySeeDraft(actor, relationship, plan) || (plan.published !== null && plan.withdrawal === null);

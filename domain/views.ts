@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { ActorRef } from './actor.ts';
+import { Draft, type Plan, PlanStatus, PublishedVersion, planStatus } from './plan.ts';
+import {
+  AnticipatoryMedicines,
+  Contact,
+  CprSection,
+  Place,
+  type Sections,
+  TreatmentSection,
+} from './sections.ts';
+
+/** What readers get back. The draft is shown only to those allowed to see it. */
+export const PlanView = z
+  .object({
+    nhsNumber: z.string(),
+    status: PlanStatus,
+    revision: z.number().int(),
+    published: PublishedVersion.nullable(),
+    draft: Draft.nullable(),
+  })
+  .meta({ id: 'Plan' });
+export type PlanView = z.infer<typeof PlanView>;
+
+export const planView = (plan: Plan, showDraft: boolean): PlanView => ({
+  nhsNumber: plan.nhsNumber,
+  status: planStatus(plan),
+  revision: plan.revision,
+  published: plan.published,
+  draft: showDraft ? plan.draft : null,
+});
+
+/** What the crew must know in the first minute, from the last published version only. */
+export const CrisisSummary = z
+  .object({
+    nhsNumber: z.string(),
+    version: z.number().int(),
+    ratifiedAt: z.iso.datetime(),
+    cpr: CprSection.nullable(),
+    treatment: TreatmentSection.nullable(),
+    preferredPlaceOfDeath: Place.nullable(),
+    anticipatoryMedicines: AnticipatoryMedicines.nullable(),
+    contacts: z.array(Contact),
+    homeAccess: z.string().nullable(),
+  })
+  .meta({ id: 'CrisisSummary' });
+export type CrisisSummary = z.infer<typeof CrisisSummary>;
+
+/** Null while nothing is published, and once the plan is withdrawn: a withdrawn plan is not shared. */
+export const crisisSummary = (plan: Plan): CrisisSummary | null => {
+  const status = planStatus(plan);
+  if (!plan.published || status === 'withdrawn') return null;
+  const s: Sections = plan.published.sections;
+  return {
+    nhsNumber: plan.nhsNumber,
+    version: plan.published.version,
+    ratifiedAt: plan.published.ratifiedAt,
+    cpr: s.cpr ?? null,
+    treatment: s.treatment ?? null,
+    preferredPlaceOfDeath: s.preferences?.preferredPlaceOfDeath ?? null,
+    anticipatoryMedicines: s.clinical?.anticipatoryMedicines ?? null,
+    contacts: s.contacts?.people ?? [],
+    homeAccess: s.preferences?.homeAccess ?? null,
+  };
+};
+
+export const VersionListItem = z
+  .object({ version: z.number().int(), ratifiedAt: z.iso.datetime(), ratifiedBy: ActorRef })
+  .meta({ id: 'VersionListItem' });

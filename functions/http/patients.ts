@@ -1,0 +1,56 @@
+import { enrolPatient } from '../../domain/lifecycle.ts';
+import { careTeamOf, relationshipOf } from '../../domain/permissions.ts';
+import { PatientProfile } from '../../domain/plan.ts';
+import { commandContext, idempotencyOf, isReplayOf } from '../platform/command-context.ts';
+import { planRepository } from '../platform/dynamo.ts';
+import { authenticated, httpApi, json, nhsNumberParam, parseBody } from '../platform/http.ts';
+import { PatientAlreadyEnrolled, type PatientRecord } from '../platform/plan-repository.ts';
+import { HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import { auditRead, authoriseRead, refuseOtherCitizens } from './reads.ts';
+
+const created = (record: PatientRecord) =>
+  json(
+    201,
+    { ...record.profile, enrolledAt: record.enrolledAt },
+    { Location: `/patients/${record.profile.nhsNumber}` },
+  );
+
+/** POST /patients: enrol. One conditional put of the profile; a retry with the same key replays. */
+const enrol = authenticated(async (request) => {
+  const profile = parseBody(PatientProfile, request.body);
+  const ctx = commandContext(
+    request.actor,
+    relationshipOf(request.actor, { nhsNumber: profile.nhsNumber, careTeam: [profile.gpPractice] }),
+  );
+  const outcome = enrolPatient(profile, ctx);
+  if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
+  const record: PatientRecord = { profile, enrolledAt: ctx.now, idempotency: idempotencyOf(request) };
+  try {
+    await planRepository().enrolPatient(record, outcome.events);
+    return created(record);
+  } catch (error) {
+    if (!(error instanceof PatientAlreadyEnrolled)) throw error;
+    const existing = await planRepository().getPatient(profile.nhsNumber);
+    if (existing && isReplayOf(record.idempotency, existing.idempotency)) return created(existing);
+    throw new HttpProblem(409, 'Conflict', 'this patient is already enrolled');
+  }
+});
+
+/** GET /patients/{nhs}: demographics, for the care team, urgent care and the patient. */
+const demographics = authenticated(async (request) => {
+  const nhsNumber = nhsNumberParam(request);
+  refuseOtherCitizens(request.actor, nhsNumber);
+  const [record, plan] = await Promise.all([
+    planRepository().getPatient(nhsNumber),
+    planRepository().currentPlan(nhsNumber),
+  ]);
+  if (!record) throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled');
+  const relationship = authoriseRead(request, nhsNumber, careTeamOf(record.profile.gpPractice, plan));
+  await auditRead(request, nhsNumber, 'read_demographics', relationship);
+  return json(200, { ...record.profile, enrolledAt: record.enrolledAt });
+});
+
+export const handler = httpApi([
+  { method: 'POST', path: '/patients', handler: enrol },
+  { method: 'GET', path: '/patients/{nhs}', handler: demographics },
+]);

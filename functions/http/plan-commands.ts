@@ -1,0 +1,196 @@
+import type { z } from 'zod';
+import { actorRef } from '../../domain/actor.ts';
+import type { DomainEvent } from '../../domain/events.ts';
+import {
+  type CommandContext,
+  createPlan,
+  editDraft,
+  expectRevision,
+  type Outcome,
+  ratifyPlan,
+  recordDeath,
+  returnPlan,
+  submitPlan,
+  withdrawPlan,
+} from '../../domain/lifecycle.ts';
+import { maySeeDraft, relationshipOf } from '../../domain/permissions.ts';
+import type { Plan } from '../../domain/plan.ts';
+import { planView } from '../../domain/views.ts';
+import { commandContext, idempotencyOf, isReplayOf } from '../platform/command-context.ts';
+import { planRepository } from '../platform/dynamo.ts';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  authenticated,
+  httpApi,
+  ifMatchRevision,
+  json,
+  nhsNumberParam,
+  parseBody,
+} from '../platform/http.ts';
+import { type IdempotencyRecord, PlanRevisionConflict, PlanTooLarge } from '../platform/plan-repository.ts';
+import { etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import {
+  CreatePlanBody,
+  DeathBody,
+  EditPlanBody,
+  RatifyBody,
+  ReturnBody,
+  SubmitBody,
+  WithdrawBody,
+} from './contract.ts';
+import { refuseOtherCitizens } from './reads.ts';
+
+const planResponse = (
+  request: ApiRequest,
+  plan: Plan,
+  status: number,
+  headers: Record<string, string> = {},
+) => {
+  const relationship = relationshipOf(request.actor, plan);
+  return json(status, planView(plan, maySeeDraft(request.actor, relationship, plan)), {
+    ETag: etag(plan.revision),
+    ...headers,
+  });
+};
+
+/** Saves revision n+1; losing the race to another writer is a 412 with the revision that won. */
+const save = async (
+  command: string,
+  ctx: CommandContext,
+  outcome: { value: Plan; events: DomainEvent[] },
+  idempotency?: IdempotencyRecord,
+): Promise<void> => {
+  try {
+    await planRepository().appendRevision({
+      plan: outcome.value,
+      command,
+      by: actorRef(ctx.actor),
+      at: ctx.now,
+      events: outcome.events,
+      ...(idempotency && { idempotency }),
+    });
+  } catch (error) {
+    if (error instanceof PlanTooLarge) throw new HttpProblem(413, 'Content Too Large', error.message);
+    if (!(error instanceof PlanRevisionConflict)) throw error;
+    const current = await planRepository().currentPlan(outcome.value.nhsNumber);
+    const currentRevision = current?.revision ?? 0;
+    throw new HttpProblem(
+      412,
+      'Precondition Failed',
+      'the plan was changed by someone else at the same time',
+      { currentRevision },
+      { ETag: etag(currentRevision) },
+    );
+  }
+};
+
+/**
+ * A change to an existing plan: read the newest revision, let the domain decide, check the
+ * revision the caller based it on, then the one conditional write.
+ */
+const planCommand = <S extends z.ZodType>(
+  command: string,
+  schema: S,
+  decide: (plan: Plan | null, body: z.output<S>, ctx: CommandContext) => Outcome<Plan>,
+  options: { ifMatch: 'required' | 'optional' } = { ifMatch: 'required' },
+) =>
+  authenticated(async (request): Promise<ApiResponse> => {
+    const nhsNumber = nhsNumberParam(request);
+    refuseOtherCitizens(request.actor, nhsNumber);
+    const body = parseBody(schema, request.body);
+    const expected =
+      options.ifMatch === 'required' || request.headers['if-match'] ? ifMatchRevision(request) : undefined;
+    const plan = await planRepository().currentPlan(nhsNumber);
+    const ctx = commandContext(
+      request.actor,
+      relationshipOf(request.actor, { nhsNumber, careTeam: plan?.careTeam ?? [] }),
+    );
+    const outcome = decide(plan, body, ctx);
+    // Who may do this comes first: a stale revision must not tell a stranger anything.
+    if (!outcome.ok && (outcome.refusal.kind === 'Forbidden' || outcome.refusal.kind === 'NotFound')) {
+      throw problemFromRefusal(outcome.refusal);
+    }
+    const stale = plan && expected !== undefined ? expectRevision(plan, expected) : null;
+    if (stale) throw problemFromRefusal(stale);
+    if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
+    await save(command, ctx, outcome);
+    return planResponse(request, outcome.value, 200);
+  });
+
+/** POST /patients/{nhs}/plan: the first draft. A retry with the same Idempotency-Key and body replays. */
+const create = authenticated(async (request) => {
+  const nhsNumber = nhsNumberParam(request);
+  refuseOtherCitizens(request.actor, nhsNumber);
+  const body = parseBody(CreatePlanBody, request.body);
+  const idempotency = idempotencyOf(request);
+  const [patient, existing] = await Promise.all([
+    planRepository().getPatient(nhsNumber),
+    planRepository().currentPlan(nhsNumber),
+  ]);
+  if (!patient)
+    throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled: enrol first');
+  const replay = async () => {
+    const first = await planRepository().revision(nhsNumber, 1);
+    return first && isReplayOf(idempotency, first.idempotency)
+      ? planResponse(request, first.plan, 201, { Location: `/patients/${nhsNumber}/plan` })
+      : null;
+  };
+  if (existing && idempotency) {
+    const replayed = await replay();
+    if (replayed) return replayed;
+  }
+  const ctx = commandContext(
+    request.actor,
+    relationshipOf(request.actor, { nhsNumber, careTeam: [patient.profile.gpPractice] }),
+  );
+  const outcome = createPlan(existing, patient.profile, body.sections ?? {}, ctx);
+  if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
+  try {
+    await save('create', ctx, outcome, idempotency);
+  } catch (error) {
+    // A concurrent retry of the same request may have won the race: answer as it was answered.
+    const replayed =
+      error instanceof HttpProblem && error.status === 412 && idempotency ? await replay() : null;
+    if (replayed) return replayed;
+    if (error instanceof HttpProblem && error.status === 412) {
+      throw new HttpProblem(409, 'Conflict', 'this patient already has a plan: change it with PATCH');
+    }
+    throw error;
+  }
+  return planResponse(request, outcome.value, 201, { Location: `/patients/${nhsNumber}/plan` });
+});
+
+export const handler = httpApi([
+  { method: 'POST', path: '/patients/{nhs}/plan', handler: create },
+  {
+    method: 'PATCH',
+    path: '/patients/{nhs}/plan',
+    handler: planCommand('edit', EditPlanBody, (p, b, c) => editDraft(p, b.sections, c)),
+  },
+  {
+    method: 'POST',
+    path: '/patients/{nhs}/plan/submit',
+    handler: planCommand('submit', SubmitBody, submitPlan),
+  },
+  {
+    method: 'POST',
+    path: '/patients/{nhs}/plan/ratify',
+    handler: planCommand('ratify', RatifyBody, ratifyPlan),
+  },
+  {
+    method: 'POST',
+    path: '/patients/{nhs}/plan/return',
+    handler: planCommand('return', ReturnBody, returnPlan),
+  },
+  {
+    method: 'POST',
+    path: '/patients/{nhs}/plan/withdraw',
+    handler: planCommand('withdraw', WithdrawBody, withdrawPlan),
+  },
+  {
+    method: 'POST',
+    path: '/patients/{nhs}/death',
+    handler: planCommand('recordDeath', DeathBody, recordDeath, { ifMatch: 'optional' }),
+  },
+]);

@@ -1,0 +1,132 @@
+import { isRatifier } from '../../domain/actor.ts';
+import { accessLogScope, isSharedWith, maySeeDraft, relationshipOf } from '../../domain/permissions.ts';
+import type { Plan } from '../../domain/plan.ts';
+import { planView } from '../../domain/views.ts';
+import { planRepository } from '../platform/dynamo.ts';
+import {
+  type ApiRequest,
+  authenticated,
+  httpApi,
+  json,
+  nhsNumberParam,
+  pageParams,
+} from '../platform/http.ts';
+import { InvalidCursor, type Page } from '../platform/plan-repository.ts';
+import { badRequest, etag, HttpProblem } from '../platform/problem.ts';
+import { auditRead, authoriseRead, refuseOtherCitizens, requirePlan } from './reads.ts';
+
+/** Loads the plan and decides this reader may see it; the caller writes the access record next. */
+const readablePlan = async (request: ApiRequest) => {
+  const nhsNumber = nhsNumberParam(request);
+  refuseOtherCitizens(request.actor, nhsNumber);
+  const plan = requirePlan(await planRepository().currentPlan(nhsNumber));
+  const relationship = authoriseRead(request, nhsNumber, plan.careTeam);
+  if (!isSharedWith(request.actor, relationship, plan)) {
+    throw new HttpProblem(404, 'Not Found', 'this patient has no plan shared with you');
+  }
+  return { nhsNumber, plan, relationship };
+};
+
+const paged = async <T>(load: () => Promise<Page<T>>): Promise<Page<T>> => {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof InvalidCursor)
+      throw badRequest(error.message, [{ path: 'next', message: 'invalid cursor' }]);
+    throw error;
+  }
+};
+
+const showPlan = (request: ApiRequest, plan: Plan) =>
+  json(200, planView(plan, maySeeDraft(request.actor, relationshipOf(request.actor, plan), plan)), {
+    ETag: etag(plan.revision),
+  });
+
+export const handler = httpApi([
+  {
+    method: 'GET',
+    path: '/patients/{nhs}/plan',
+    handler: authenticated(async (request) => {
+      const { nhsNumber, plan, relationship } = await readablePlan(request);
+      await auditRead(request, nhsNumber, 'read_plan', relationship);
+      return showPlan(request, plan);
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/patients/{nhs}/plan/versions',
+    handler: authenticated(async (request) => {
+      const page = pageParams(request);
+      const { nhsNumber, relationship } = await readablePlan(request);
+      const versions = await paged(() => planRepository().listVersions(nhsNumber, page));
+      await auditRead(request, nhsNumber, 'read_versions', relationship);
+      return json(200, {
+        items: versions.items.map(({ version, ratifiedAt, ratifiedBy }) => ({
+          version,
+          ratifiedAt,
+          ratifiedBy,
+        })),
+        ...(versions.next && { next: versions.next }),
+      });
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/patients/{nhs}/plan/versions/{n}',
+    handler: authenticated(async (request) => {
+      const n = Number(request.params.n);
+      if (!Number.isInteger(n) || n < 1)
+        throw badRequest('the version must be a whole number from 1', [
+          { path: 'n', message: 'not a version number' },
+        ]);
+      const { nhsNumber, relationship } = await readablePlan(request);
+      const version = await planRepository().getVersion(nhsNumber, n);
+      if (!version) throw new HttpProblem(404, 'Not Found', `this plan has no version ${n}`);
+      await auditRead(request, nhsNumber, 'read_version', relationship);
+      return json(200, version);
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/patients/{nhs}/access-log',
+    handler: authenticated(async (request) => {
+      const nhsNumber = nhsNumberParam(request);
+      refuseOtherCitizens(request.actor, nhsNumber);
+      const page = pageParams(request);
+      const scope = accessLogScope(request.actor, relationshipOf(request.actor, { nhsNumber, careTeam: [] }));
+      if (!scope)
+        throw new HttpProblem(
+          403,
+          'Forbidden',
+          'only the patient, their carers and privacy officers read the access log',
+        );
+      if (!(await planRepository().getPatient(nhsNumber))) {
+        throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled');
+      }
+      const organisation =
+        scope === 'ownOrganisation' && request.actor.kind === 'staff'
+          ? request.actor.organisation
+          : undefined;
+      return json(200, await paged(() => planRepository().listAccessLog(nhsNumber, page, organisation)));
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/worklist/ratifications',
+    handler: authenticated(async (request) => {
+      const { actor } = request;
+      if (actor.kind !== 'staff' || !isRatifier(actor.role)) {
+        throw new HttpProblem(
+          403,
+          'Forbidden',
+          'only ratifiers (GP, consultant, specialist nurse) have a ratification worklist',
+        );
+      }
+      const page = pageParams(request);
+      return json(
+        200,
+        await paged(() => planRepository().listAwaitingRatification(actor.organisation, page)),
+      );
+    }),
+  },
+]);

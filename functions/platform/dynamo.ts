@@ -1,0 +1,33 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+import { createPlanRepository, type PlanRepository } from './plan-repository.ts';
+
+/**
+ * One document client per process, made on first use so tests and the local runtime can set
+ * the environment first. `DYNAMODB_ENDPOINT` is for the embedded server only.
+ */
+let client: DynamoDBDocumentClient | undefined;
+
+export const documentClient = (): DynamoDBDocumentClient => {
+  client ??= DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      ...(process.env.DYNAMODB_ENDPOINT && { endpoint: process.env.DYNAMODB_ENDPOINT }),
+      maxAttempts: 3,
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+  return client;
+};
+
+export const tableName = (): string => {
+  const name = process.env.TABLE_NAME;
+  if (!name) throw new Error('TABLE_NAME is not set');
+  return name;
+};
+
+let repository: PlanRepository | undefined;
+export const planRepository = (): PlanRepository => {
+  repository ??= createPlanRepository(documentClient(), tableName());
+  return repository;
+};

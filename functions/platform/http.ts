@@ -1,0 +1,264 @@
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import httpRouterHandler from '@middy/http-router';
+import httpSecurityHeaders from '@middy/http-security-headers';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Actor } from '../../domain/actor.ts';
+import { NhsNumber } from '../../domain/nhs-number.ts';
+import {
+  createTokenVerifier,
+  InsufficientProofing,
+  trustedIssuersFromEnv,
+  Unauthenticated,
+} from './identity.ts';
+import { logger } from './logger.ts';
+import { badRequest, type FieldError, HttpProblem, problemBody } from './problem.ts';
+
+/** Requests larger than this are refused before parsing: no plan comes near it. */
+export const maxBodyBytes = 64 * 1024;
+
+export type ApiRequest = {
+  event: APIGatewayProxyEvent;
+  actor: Actor;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: unknown;
+};
+export type ApiResponse = APIGatewayProxyResult;
+type RouteHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<ApiResponse>;
+export type Route = { method: 'GET' | 'POST' | 'PATCH' | 'PUT'; path: string; handler: RouteHandler };
+
+let verifier: ReturnType<typeof createTokenVerifier> | undefined;
+const tokenVerifier = () => {
+  verifier ??= createTokenVerifier(trustedIssuersFromEnv());
+  return verifier;
+};
+
+const defined = (record: Record<string, string | undefined> | null | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(record ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+
+/** Wraps a route that needs a signed-in user: 401 without a valid token, 403 below NHS login P9. */
+export const authenticated =
+  (handle: (request: ApiRequest) => Promise<ApiResponse>): RouteHandler =>
+  async (event) => {
+    const actor = await tokenVerifier().verify(event.headers?.authorization);
+    return handle({
+      event,
+      actor,
+      params: defined(event.pathParameters),
+      query: defined(event.queryStringParameters),
+      headers: defined(event.headers),
+      body: event.body,
+    });
+  };
+
+export const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): ApiResponse => ({
+  statusCode,
+  headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
+  body: JSON.stringify(body),
+});
+
+export const fieldErrors = (error: z.ZodError): FieldError[] =>
+  error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+
+/** Validates a parsed body against its schema: 400 with every problem listed. */
+export const parseBody = <S extends z.ZodType>(schema: S, body: unknown): z.output<S> => {
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) throw badRequest('the request body is not valid', fieldErrors(result.error));
+  return result.data;
+};
+
+export const nhsNumberParam = (request: ApiRequest): string => {
+  const result = NhsNumber.safeParse(request.params.nhs ?? '');
+  if (!result.success)
+    throw badRequest('the NHS number in the path is not valid', [
+      { path: 'nhs', message: 'is not a valid NHS number' },
+    ]);
+  return result.data;
+};
+
+/** `?limit=` (1..200, default 50) and the opaque `next` cursor. */
+export const pageParams = (request: ApiRequest): { limit: number; next?: string } => {
+  const raw = request.query.limit;
+  const limit = raw === undefined ? 50 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+    throw badRequest('limit must be a whole number from 1 to 200', [
+      { path: 'limit', message: 'must be 1 to 200' },
+    ]);
+  }
+  return { limit, ...(request.query.next && { next: request.query.next }) };
+};
+
+/** Every change needs the revision it was based on: missing is 428, unreadable is 400. */
+export const ifMatchRevision = (request: ApiRequest): number => {
+  const header = request.headers['if-match'];
+  if (!header) {
+    throw new HttpProblem(
+      428,
+      'Precondition Required',
+      'send If-Match with the ETag of the plan you are changing',
+    );
+  }
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(header.trim());
+  if (!match)
+    throw badRequest('If-Match must be the ETag of the plan, e.g. "7"', [
+      { path: 'If-Match', message: 'not an ETag' },
+    ]);
+  return Number(match[1]);
+};
+
+const bodyLimit = (): middy.MiddlewareObj<APIGatewayProxyEvent> => ({
+  before: ({ event }) => {
+    const size = event.body ? Buffer.byteLength(event.body, event.isBase64Encoded ? 'base64' : 'utf8') : 0;
+    if (size > maxBodyBytes) {
+      throw new HttpProblem(
+        413,
+        'Content Too Large',
+        `the request body is larger than ${maxBodyBytes} bytes`,
+      );
+    }
+  },
+});
+
+/** Parses JSON only when there is a body: GETs and body-less POSTs pass through. */
+const jsonBody = (): middy.MiddlewareObj<APIGatewayProxyEvent> => {
+  const parser = httpJsonBodyParser();
+  return {
+    before: async (request) => {
+      if (request.event.body === null || request.event.body === undefined || request.event.body === '')
+        return;
+      await parser.before?.(request as never);
+    },
+  };
+};
+
+const throttled = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+/** Maps every failure to problem+json; anything unexpected is logged (by name, not content) and becomes a bare 500. */
+export const toProblem = (
+  error: unknown,
+): {
+  status: number;
+  title: string;
+  detail: string;
+  extra: Record<string, unknown>;
+  headers: Record<string, string>;
+} => {
+  if (error instanceof HttpProblem) {
+    return {
+      status: error.status,
+      title: error.title,
+      detail: error.message,
+      extra: error.extra,
+      headers: error.headers,
+    };
+  }
+  if (error instanceof Unauthenticated) {
+    return {
+      status: 401,
+      title: 'Unauthorized',
+      detail: error.message,
+      extra: {},
+      headers: { 'WWW-Authenticate': 'Bearer' },
+    };
+  }
+  if (error instanceof InsufficientProofing) {
+    return { status: 403, title: 'Forbidden', detail: error.message, extra: {}, headers: {} };
+  }
+  const e = error as {
+    name?: string;
+    statusCode?: number;
+    expose?: boolean;
+    message?: string;
+    cause?: { package?: string };
+  };
+  if (e.cause?.package === '@middy/http-json-body-parser' && e.statusCode === 422) {
+    return {
+      status: 400,
+      title: 'Bad Request',
+      detail: 'the request body is not valid JSON',
+      extra: { errors: [] },
+      headers: {},
+    };
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode < 500 && e.expose) {
+    return {
+      status: e.statusCode,
+      title: e.name ?? 'Error',
+      detail: e.message ?? '',
+      extra: {},
+      headers: {},
+    };
+  }
+  if (e.name && throttled.has(e.name)) {
+    logger.warn('data store throttled', { error: e.name });
+    return {
+      status: 503,
+      title: 'Service Unavailable',
+      detail: 'the service is busy: try again shortly',
+      extra: {},
+      headers: { 'Retry-After': '1' },
+    };
+  }
+  logger.error('unhandled failure', { error: e.name ?? 'unknown' });
+  return {
+    status: 500,
+    title: 'Internal Server Error',
+    detail: 'something went wrong; nothing was changed',
+    extra: {},
+    headers: {},
+  };
+};
+
+const problemJson = (): middy.MiddlewareObj<APIGatewayProxyEvent, ApiResponse> => ({
+  onError: (request) => {
+    const { status, title, detail, extra, headers } = toProblem(request.error);
+    request.response = {
+      statusCode: status,
+      headers: { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store', ...headers },
+      body: JSON.stringify(problemBody(status, title, detail, extra)),
+    };
+  },
+});
+
+const allowedOrigins = (): string[] =>
+  (process.env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+
+/** One Lambda handler serving the given routes behind the shared middleware stack. */
+export const httpApi = (routes: Route[]) =>
+  middy<APIGatewayProxyEvent, ApiResponse>()
+    .use(httpHeaderNormalizer())
+    .use(
+      httpCors({
+        origins: allowedOrigins(),
+        headers: 'Authorization,Content-Type,If-Match,Idempotency-Key,Break-Glass',
+        exposeHeaders: 'ETag,Location',
+      }),
+    )
+    .use(httpSecurityHeaders())
+    .use(problemJson())
+    .use(bodyLimit())
+    .use(jsonBody())
+    .handler(
+      httpRouterHandler({
+        routes,
+        notFoundResponse: ({ method, path }) => {
+          throw new HttpProblem(404, 'Not Found', `no route for ${method} ${path}`);
+        },
+      }) as never,
+    );

@@ -1,0 +1,27 @@
+/**
+ * The single table's shape, shared by the repository, the local runtime and the CDK stack
+ * so all three agree on names. See DESIGN.md "Data: one table, one write per command".
+ */
+export const table = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Sparse local index: only revisions that published a version carry `versionSk`. */
+  versionIndex: { name: 'byVersion', sortKey: 'versionSk' },
+  /** Care-team index: `TEAM#` items point from an organisation to its patients. */
+  teamIndex: { name: 'byOrganisation', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  timeToLive: 'expiresAt',
+} as const;
+
+export const keys = {
+  patient: (nhs: string) => `PATIENT#${nhs}`,
+  profile: 'PROFILE',
+  revision: (n: number) => `REV#${String(n).padStart(9, '0')}`,
+  revisionPrefix: 'REV#',
+  version: (n: number) => `VERSION#${String(n).padStart(9, '0')}`,
+  access: (at: string, id: string) => `ACCESS#${at}#${id}`,
+  accessPrefix: 'ACCESS#',
+  team: (ods: string) => `TEAM#${ods}`,
+  organisation: (ods: string) => `ORG#${ods}`,
+  awaitingRatification: (nhs: string) => `AWAITING#${nhs}`,
+  awaitingPrefix: 'AWAITING#',
+} as const;

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type HttpFunctionName, type RouteSpec, routes } from '../functions/http/routes.ts';
+import { ensureDevIssuer } from './dev-issuer.ts';
+import { ensureTable, localDynamoClientConfig, startDynamo } from './dynamo.ts';
+import { attachLocalStream } from './stream.ts';
+
+export type LocalRuntimeOptions = {
+  dataDir: string;
+  port?: number;
+  /** Keep the data in memory (tests); otherwise it persists under dataDir. */
+  inMemory?: boolean;
+  allowedOrigins?: string;
+};
+
+export type LocalRuntime = { url: string; close(): Promise<void>; settled(): Promise<void> };
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** API Gateway allows 10 MB; the handlers refuse much less, this only bounds memory. */
+const maxRequestBytes = 1024 * 1024;
+
+const compile = (route: RouteSpec) => ({
+  ...route,
+  pattern: new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+});
+
+/**
+ * The whole service on one machine, no AWS: dynalite for DynamoDB, the dev token issuer, and an
+ * HTTP server that turns each request into the API Gateway REST (v1) proxy event the same
+ * Lambda handlers receive in AWS.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const dynamo = await startDynamo(options.inMemory ? {} : { path: join(options.dataDir, 'dynamodb') });
+  const tableName = 'urgent-care-plans';
+  const issuer = ensureDevIssuer(options.dataDir);
+  Object.assign(process.env, {
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    AWS_REGION: 'eu-west-2',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    TRUSTED_ISSUERS: JSON.stringify(issuer.trustedIssuers),
+    ALLOWED_ORIGINS: options.allowedOrigins ?? process.env.ALLOWED_ORIGINS ?? 'http://localhost:5173',
+  });
+  const admin = new DynamoDBClient(localDynamoClientConfig(dynamo.endpoint));
+  await ensureTable(admin, tableName);
+  admin.destroy();
+
+  // Loaded only now, so every module reads the environment set above.
+  const { documentClient } = await import('../functions/platform/dynamo.ts');
+  const projections = await import('../functions/consumers/projections.ts');
+  const stream = attachLocalStream(documentClient(), [projections.handler]);
+  const handlers: Record<HttpFunctionName, Handler> = {
+    meta: (await import('../functions/http/meta.ts')).handler,
+    patients: (await import('../functions/http/patients.ts')).handler,
+    planCommands: (await import('../functions/http/plan-commands.ts')).handler,
+    planReads: (await import('../functions/http/plan-reads.ts')).handler,
+    summary: (await import('../functions/http/summary.ts')).handler,
+  };
+  const table = routes.map(compile);
+
+  const server = createServer((req, res) => {
+    serve(req, res, table, handlers).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/problem+json' });
+      res.end(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Internal Server Error',
+          status: 500,
+          detail: 'local runtime failure',
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 3000, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    settled: stream.settled,
+    close: async () => {
+      await closeServer(server);
+      documentClient().destroy();
+      await dynamo.close();
+    },
+  };
+}
+
+const closeServer = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+
+const problem = (res: ServerResponse, status: number, title: string, detail: string) => {
+  res.writeHead(status, { 'Content-Type': 'application/problem+json' });
+  res.end(JSON.stringify({ type: 'about:blank', title, status, detail }));
+};
+
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  table: ReturnType<typeof compile>[],
+  handlers: Record<HttpFunctionName, Handler>,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const path = decodeURIComponent(url.pathname).replace(/(.)\/$/, '$1');
+  const method = req.method ?? 'GET';
+  const matching = table.filter((r) => r.pattern.test(path));
+  // Preflight goes to the function that owns the path, whose CORS middleware answers it.
+  const route = matching.find((r) => r.method === method) ?? (method === 'OPTIONS' ? matching[0] : undefined);
+  if (!route)
+    return problem(
+      res,
+      matching.length ? 405 : 404,
+      matching.length ? 'Method Not Allowed' : 'Not Found',
+      `no route for ${method} ${path}`,
+    );
+
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxRequestBytes)
+      return problem(res, 413, 'Content Too Large', 'the request body is too large');
+    chunks.push(chunk as Buffer);
+  }
+  const body = chunks.length ? Buffer.concat(chunks).toString('utf8') : null;
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
+  );
+  const query = Object.fromEntries(url.searchParams);
+  const requestId = randomUUID();
+  const event = {
+    resource: route.path,
+    path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: Object.keys(query).length ? query : null,
+    multiValueQueryStringParameters: Object.keys(query).length
+      ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]]))
+      : null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: {
+      requestId,
+      httpMethod: method,
+      path,
+      resourcePath: route.path,
+      stage: 'local',
+      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
+    },
+    body,
+    isBase64Encoded: false,
+  } as unknown as APIGatewayProxyEvent;
+  const context = {
+    awsRequestId: requestId,
+    functionName: route.fn,
+    getRemainingTimeInMillis: () => 29_000,
+  } as unknown as Context;
+  const result = await handlers[route.fn](event, context);
+  res.writeHead(result.statusCode, result.headers as Record<string, string>);
+  res.end(result.body ?? '');
+}

@@ -1,0 +1,51 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { logger } from '../functions/platform/logger.ts';
+
+export type StreamConsumer = (event: DynamoDBStreamEvent) => Promise<unknown>;
+
+/** Items the table's stream carries to consumers in AWS: revisions, access records, enrolments. */
+const streamed = new Set(['revision', 'access', 'patient']);
+
+/**
+ * DynamoDB Streams, on one machine: every committed item of a streamed type is handed, in
+ * commit order, to the same consumers the stream feeds in AWS. A failing consumer is logged and
+ * does not undo the write, as in AWS where the stream retries on its own.
+ */
+export const attachLocalStream = (client: DynamoDBDocumentClient, consumers: StreamConsumer[]) => {
+  let tail: Promise<void> = Promise.resolve();
+  let sequence = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const item = (args.input as { Item?: Record<string, unknown> }).Item;
+      if (context.commandName === 'PutItemCommand' && item && streamed.has(String(item.type))) {
+        sequence += 1;
+        const record: DynamoDBRecord = {
+          eventID: String(sequence),
+          eventName: 'INSERT',
+          eventSource: 'aws:dynamodb',
+          dynamodb: {
+            SequenceNumber: String(sequence),
+            NewImage: marshall(item, { removeUndefinedValues: true }) as never,
+            Keys: marshall({ pk: item.pk, sk: item.sk }) as never,
+          },
+        };
+        const delivered = tail.then(async () => {
+          for (const consume of consumers) {
+            await consume({ Records: [record] }).catch((error: unknown) =>
+              logger.error('local stream consumer failed', { error: (error as Error).name }),
+            );
+          }
+        });
+        tail = delivered;
+        // Locally the consumers finish before the answer, so a client sees its own effects at once.
+        await delivered;
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'localStream' },
+  );
+  return { settled: () => tail };
+};
