@@ -1,9 +1,9 @@
 import { type Actor, actorRef, isRatifier } from './actor.ts';
 import { type DomainEvent, raise } from './events.ts';
-import { mayCommand, mayWriteSections, type Relationship } from './permissions.ts';
+import { type Command, mayCommand, mayWriteSections, type Relationship } from './permissions.ts';
 import { type Draft, type PatientProfile, type Plan, planStatus } from './plan.ts';
 import { forbidden, invalidCommand, notFound, type Refusal, stateConflict } from './refusals.ts';
-import { type PlaceCode, type Sections, sectionNamesOf } from './sections.ts';
+import { type PlaceCode, type SectionName, type Sections, sectionNamesOf } from './sections.ts';
 
 /** Everything a command needs from outside the domain: who, how they stand, the clock and ids. */
 export type CommandContext = { actor: Actor; relationship: Relationship; now: string; newId: () => string };
@@ -16,9 +16,13 @@ const union = (list: readonly string[], more: string | undefined): string[] =>
 const staffOrganisation = (actor: Actor): string | undefined =>
   actor.kind === 'staff' ? actor.organisation : undefined;
 
-/** The next revision of a plan after `actor` changed it: authors and care team grow with every writer. */
-const next = (plan: Plan, ctx: CommandContext, change: Partial<Plan>): Plan => {
-  const org = staffOrganisation(ctx.actor);
+/**
+ * The next revision of a plan. Staff who write its content (edit, submit, ratify) make their
+ * organisation an author and part of the care team; returning, withdrawing or recording a
+ * death does not.
+ */
+const next = (plan: Plan, ctx: CommandContext, change: Partial<Plan>, wrote: boolean): Plan => {
+  const org = wrote ? staffOrganisation(ctx.actor) : undefined;
   return {
     ...plan,
     ...change,
@@ -29,7 +33,13 @@ const next = (plan: Plan, ctx: CommandContext, change: Partial<Plan>): Plan => {
   };
 };
 
-/** A plan that is withdrawn or closed takes no more changes; only a death may still be recorded after withdrawal. */
+/**
+ * Who may give the command is decided first, so a caller with no right learns nothing of the
+ * plan's state. Then: a plan that is withdrawn or closed takes no more changes.
+ */
+const allowedOnLivePlan = (plan: Plan | null, command: Command, ctx: CommandContext): Refusal | null =>
+  mayCommand(ctx.actor, command, ctx.relationship) ?? live(plan);
+
 const live = (plan: Plan | null): Refusal | null => {
   if (!plan) return notFound('this patient has no plan');
   const status = planStatus(plan);
@@ -55,9 +65,9 @@ export const createPlan = (
   sections: Sections,
   ctx: CommandContext,
 ): Outcome<Plan> => {
-  if (existing) return refuse(stateConflict('this patient already has a plan: change it with PATCH'));
   const refusal =
     mayCommand(ctx.actor, 'createPlan', ctx.relationship) ??
+    (existing ? stateConflict('this patient already has a plan: change it with PATCH') : null) ??
     mayWriteSections(ctx.actor, sectionNamesOf(sections));
   if (refusal) return refuse(refusal);
   const by = actorRef(ctx.actor);
@@ -86,8 +96,7 @@ export const createPlan = (
 export const editDraft = (plan: Plan | null, sections: Sections, ctx: CommandContext): Outcome<Plan> => {
   const names = sectionNamesOf(sections);
   const refusal =
-    live(plan) ??
-    mayCommand(ctx.actor, 'edit', ctx.relationship) ??
+    allowedOnLivePlan(plan, 'edit', ctx) ??
     (names.length === 0 ? invalidCommand('give at least one section to change') : null) ??
     mayWriteSections(ctx.actor, names);
   if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
@@ -105,9 +114,19 @@ export const editDraft = (plan: Plan | null, sections: Sections, ctx: CommandCon
     updatedAt: ctx.now,
     updatedBy: by,
   };
-  const updated = next(plan, ctx, {
-    draft: { ...base, sections: { ...base.sections, ...sections }, updatedAt: ctx.now, updatedBy: by },
-  });
+  const updated = next(
+    plan,
+    ctx,
+    {
+      draft: {
+        ...base,
+        sections: { ...base.sections, ...pick(sections, names) },
+        updatedAt: ctx.now,
+        updatedBy: by,
+      },
+    },
+    true,
+  );
   const event = raise(
     'CarePlan.DraftUpdated',
     { nhsNumber: plan.nhsNumber, revision: updated.revision, updatedBy: by, sections: names },
@@ -119,7 +138,7 @@ export const editDraft = (plan: Plan | null, sections: Sections, ctx: CommandCon
 export type SubmitCommand = { organisation: string; clinician?: string; note?: string };
 
 export const submitPlan = (plan: Plan | null, command: SubmitCommand, ctx: CommandContext): Outcome<Plan> => {
-  const refusal = live(plan) ?? mayCommand(ctx.actor, 'submit', ctx.relationship);
+  const refusal = allowedOnLivePlan(plan, 'submit', ctx);
   if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
   if (!plan.draft) return refuse(stateConflict('there is no draft to submit'));
   if (plan.draft.state === 'submitted')
@@ -130,17 +149,22 @@ export const submitPlan = (plan: Plan | null, command: SubmitCommand, ctx: Comma
     ...(command.clinician && { clinician: command.clinician }),
   };
   const { comments: _answered, ...draft } = plan.draft;
-  const updated = next(plan, ctx, {
-    draft: {
-      ...draft,
-      state: 'submitted',
-      submittedTo,
-      submittedAt: ctx.now,
-      submittedBy: by,
-      note: command.note,
+  const updated = next(
+    plan,
+    ctx,
+    {
+      draft: {
+        ...draft,
+        state: 'submitted',
+        submittedTo,
+        submittedAt: ctx.now,
+        submittedBy: by,
+        note: command.note,
+      },
+      careTeam: union(plan.careTeam, command.organisation),
     },
-    careTeam: union(plan.careTeam, command.organisation),
-  });
+    true,
+  );
   const event = raise(
     'CarePlan.Submitted',
     { nhsNumber: plan.nhsNumber, revision: updated.revision, submittedBy: by, submittedTo },
@@ -158,7 +182,7 @@ export const ratifyPlan = (
   command: { note?: string },
   ctx: CommandContext,
 ): Outcome<Plan> => {
-  const refusal = live(plan) ?? mayCommand(ctx.actor, 'ratify', ctx.relationship);
+  const refusal = allowedOnLivePlan(plan, 'ratify', ctx);
   if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
   const draft = plan.draft;
   if (!draft) return refuse(stateConflict('there is no draft to ratify'));
@@ -169,18 +193,28 @@ export const ratifyPlan = (
   if (draft.state === 'editing' && !(org && plan.authors.includes(org))) {
     return refuse(forbidden('you may ratify only a draft submitted to your organisation or written by it'));
   }
+  if (draft.sections.consent?.status === 'withdrawn') {
+    return refuse(
+      invalidCommand('consent to share is withdrawn: withdraw the plan instead of publishing it'),
+    );
+  }
   const by = actorRef(ctx.actor);
   const version = (plan.published?.version ?? 0) + 1;
-  const updated = next(plan, ctx, {
-    published: {
-      version,
-      sections: draft.sections,
-      ratifiedBy: by,
-      ratifiedAt: ctx.now,
-      ...(command.note && { note: command.note }),
+  const updated = next(
+    plan,
+    ctx,
+    {
+      published: {
+        version,
+        sections: draft.sections,
+        ratifiedBy: by,
+        ratifiedAt: ctx.now,
+        ...(command.note && { note: command.note }),
+      },
+      draft: null,
     },
-    draft: null,
-  });
+    true,
+  );
   const event = raise(
     'CarePlan.Ratified',
     {
@@ -200,7 +234,7 @@ export const returnPlan = (
   command: { comments: string },
   ctx: CommandContext,
 ): Outcome<Plan> => {
-  const refusal = live(plan) ?? mayCommand(ctx.actor, 'return', ctx.relationship);
+  const refusal = allowedOnLivePlan(plan, 'return', ctx);
   if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
   const draft = plan.draft;
   if (draft?.state !== 'submitted') return refuse(stateConflict('only a submitted plan can be returned'));
@@ -209,9 +243,14 @@ export const returnPlan = (
   }
   const by = actorRef(ctx.actor);
   const { submittedTo: _to, submittedAt: _at, submittedBy, note: _note, ...rest } = draft;
-  const updated = next(plan, ctx, {
-    draft: { ...rest, state: 'editing', comments: command.comments, updatedAt: ctx.now, updatedBy: by },
-  });
+  const updated = next(
+    plan,
+    ctx,
+    {
+      draft: { ...rest, state: 'editing', comments: command.comments, updatedAt: ctx.now, updatedBy: by },
+    },
+    false,
+  );
   const event = raise(
     'CarePlan.Returned',
     {
@@ -232,10 +271,10 @@ export const withdrawPlan = (
   command: { reason: string },
   ctx: CommandContext,
 ): Outcome<Plan> => {
-  const refusal = live(plan) ?? mayCommand(ctx.actor, 'withdraw', ctx.relationship);
+  const refusal = allowedOnLivePlan(plan, 'withdraw', ctx);
   if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
   const by = actorRef(ctx.actor);
-  const updated = next(plan, ctx, { withdrawal: { reason: command.reason, by, at: ctx.now } });
+  const updated = next(plan, ctx, { withdrawal: { reason: command.reason, by, at: ctx.now } }, false);
   const event = raise(
     'CarePlan.Withdrawn',
     { nhsNumber: plan.nhsNumber, revision: updated.revision, withdrawnBy: by, careTeam: updated.careTeam },
@@ -253,12 +292,11 @@ export type DeathCommand = {
 
 /** Freezes the plan with the death record; compares the place with the preferred place last published. */
 export const recordDeath = (plan: Plan | null, command: DeathCommand, ctx: CommandContext): Outcome<Plan> => {
-  if (!plan) return refuse(notFound('this patient has no plan'));
-  if (plan.death) return refuse(stateConflict('a death is already recorded for this patient'));
   const refusal = mayCommand(ctx.actor, 'recordDeath', ctx.relationship);
   if (refusal) return refuse(refusal);
-  if (command.date > ctx.now.slice(0, 10))
-    return refuse(invalidCommand('the date of death is in the future'));
+  if (!plan) return refuse(notFound('this patient has no plan'));
+  if (plan.death) return refuse(stateConflict('a death is already recorded for this patient'));
+  if (command.date > ukDate(ctx.now)) return refuse(invalidCommand('the date of death is in the future'));
   const preferredPlace = plan.published?.sections.preferences?.preferredPlaceOfDeath?.code ?? null;
   const diedInPreferredPlace = preferredPlace === null ? null : preferredPlace === command.place;
   if (diedInPreferredPlace === false && !command.reasonIfNotPreferred) {
@@ -267,9 +305,14 @@ export const recordDeath = (plan: Plan | null, command: DeathCommand, ctx: Comma
     );
   }
   const by = actorRef(ctx.actor);
-  const updated = next(plan, ctx, {
-    death: { ...command, preferredPlace, diedInPreferredPlace, recordedBy: by, recordedAt: ctx.now },
-  });
+  const updated = next(
+    plan,
+    ctx,
+    {
+      death: { ...command, preferredPlace, diedInPreferredPlace, recordedBy: by, recordedAt: ctx.now },
+    },
+    false,
+  );
   const event = raise(
     'Patient.Died',
     {
@@ -284,6 +327,18 @@ export const recordDeath = (plan: Plan | null, command: DeathCommand, ctx: Comma
   );
   return { ok: true, value: updated, events: [event] };
 };
+
+const pick = (sections: Sections, names: readonly SectionName[]): Sections =>
+  Object.fromEntries(names.map((name) => [name, sections[name]]));
+
+/** The calendar date in the UK, where deaths are recorded: a death just after midnight BST is today, not tomorrow. */
+const ukDate = (iso: string): string =>
+  new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Europe/London',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date(iso));
 
 /** Every change carries the revision it was based on: a stale one is refused, so no update is lost. */
 export const expectRevision = (plan: Plan, ifMatch: number): Refusal | null =>

@@ -1,4 +1,4 @@
-import { type Actor, isUrgentCare, type Role } from './actor.ts';
+import { type Actor, isClinician, isRatifier, isUrgentCare, type Role } from './actor.ts';
 import type { Plan } from './plan.ts';
 import { forbidden, type Refusal } from './refusals.ts';
 import { type SectionName, SectionName as SectionNames } from './sections.ts';
@@ -73,7 +73,7 @@ const urgentCareRecordingDeath: Grant = {
 /** DOMAIN.md "Who is who", one row a role. */
 export const policy: Record<Role, Grant> = {
   patient: citizen,
-  carer: { ...citizen, commands: { ...citizen.commands, withdraw: [] } },
+  carer: { ...citizen, commands: { ...citizen.commands, enrol: [], withdraw: [] } },
   gp: ratifier,
   consultant: ratifier,
   specialist_nurse: ratifier,
@@ -138,8 +138,8 @@ export const mayWriteSections = (actor: Actor, sections: readonly SectionName[])
 export const maySeeDraft = (actor: Actor, relationship: Relationship, plan: Plan): boolean =>
   relationship === 'self' ||
   (actor.kind === 'staff' &&
-    (plan.authors.includes(actor.organisation) ||
-      plan.draft?.submittedTo?.organisation === actor.organisation));
+    ((isClinician(actor.role) && plan.authors.includes(actor.organisation)) ||
+      (isRatifier(actor.role) && plan.draft?.submittedTo?.organisation === actor.organisation)));
 
 export const accessLogScope = (
   actor: Actor,

@@ -48,8 +48,7 @@ export type CrisisSummary = z.infer<typeof CrisisSummary>;
 
 /** Null while nothing is published, and once the plan is withdrawn: a withdrawn plan is not shared. */
 export const crisisSummary = (plan: Plan): CrisisSummary | null => {
-  const status = planStatus(plan);
-  if (!plan.published || status === 'withdrawn') return null;
+  if (!plan.published || plan.withdrawal) return null;
   const s: Sections = plan.published.sections;
   return {
     nhsNumber: plan.nhsNumber,
