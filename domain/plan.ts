@@ -92,6 +92,10 @@ export const PatientProfile = z
       .toUpperCase()
       .regex(/^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$/, 'must be a UK postcode'),
     gpPractice: OdsCode,
+    email: z.email().max(254).optional().meta({
+      description:
+        'Where the patient is told that their plan was published or returned (optional; the message carries no clinical content)',
+    }),
   })
   .meta({ id: 'PatientProfile' });
 export type PatientProfile = z.infer<typeof PatientProfile>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ActorRef } from './actor.ts';
+import { type Actor, ActorRef } from './actor.ts';
+import { maySeeDraft, type Relationship } from './permissions.ts';
 import { Draft, type Plan, PlanStatus, PublishedVersion, planStatus } from './plan.ts';
 import {
   AnticipatoryMedicines,
@@ -22,12 +23,23 @@ export const PlanView = z
   .meta({ id: 'Plan' });
 export type PlanView = z.infer<typeof PlanView>;
 
-export const planView = (plan: Plan, showDraft: boolean): PlanView => ({
+/**
+ * Home access (the key safe) is shown only in the crisis summary: a published version read by
+ * staff leaves it out. The patient sees their own; authors see it in the draft they edit.
+ */
+export const publishedView = (version: PublishedVersion, relationship: Relationship): PublishedVersion => {
+  const preferences = version.sections.preferences;
+  if (relationship === 'self' || preferences?.homeAccess === undefined) return version;
+  const { homeAccess: _shownOnlyInTheSummary, ...rest } = preferences;
+  return { ...version, sections: { ...version.sections, preferences: rest } };
+};
+
+export const planView = (plan: Plan, actor: Actor, relationship: Relationship): PlanView => ({
   nhsNumber: plan.nhsNumber,
   status: planStatus(plan),
   revision: plan.revision,
-  published: plan.published,
-  draft: showDraft ? plan.draft : null,
+  published: plan.published && publishedView(plan.published, relationship),
+  draft: maySeeDraft(actor, relationship, plan) ? plan.draft : null,
 });
 
 /** What the crew must know in the first minute, from the last published version only. */

@@ -5,9 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { type HttpFunctionName, type RouteSpec, routes } from '../functions/http/routes.ts';
+import { type HttpFunctionName, httpFunctions, type RouteSpec, routes } from '../functions/http/routes.ts';
+import { createLocalBus } from './bus.ts';
 import { ensureDevIssuer } from './dev-issuer.ts';
 import { ensureTable, localDynamoClientConfig, startDynamo } from './dynamo.ts';
+import { folderMailer } from './outbox.ts';
+import { startS3 } from './s3.ts';
 import { attachLocalStream } from './stream.ts';
 
 export type LocalRuntimeOptions = {
@@ -18,7 +21,13 @@ export type LocalRuntimeOptions = {
   allowedOrigins?: string;
 };
 
-export type LocalRuntime = { url: string; close(): Promise<void>; settled(): Promise<void> };
+export type LocalRuntime = {
+  url: string;
+  /** Where the audit archive's S3-protocol server listens, and its bucket. */
+  archive: { endpoint: string; bucket: string };
+  close(): Promise<void>;
+  settled(): Promise<void>;
+};
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -39,13 +48,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   mkdirSync(options.dataDir, { recursive: true });
   const dynamo = await startDynamo(options.inMemory ? {} : { path: join(options.dataDir, 'dynamodb') });
   const tableName = 'urgent-care-plans';
+  const auditBucket = 'urgent-care-plans-audit';
+  const s3 = await startS3({ directory: join(options.dataDir, 's3'), buckets: [auditBucket] });
   const issuer = ensureDevIssuer(options.dataDir);
   Object.assign(process.env, {
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
+    S3_ENDPOINT: s3.endpoint,
+    AUDIT_BUCKET: auditBucket,
     AWS_REGION: 'eu-west-2',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    // s3rver accepts only its own access key; dynalite accepts any.
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
     TRUSTED_ISSUERS: JSON.stringify(issuer.trustedIssuers),
     ALLOWED_ORIGINS: options.allowedOrigins ?? process.env.ALLOWED_ORIGINS ?? 'http://localhost:5173',
   });
@@ -53,41 +67,54 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await ensureTable(admin, tableName);
   admin.destroy();
 
-  // Loaded only now, so every module reads the environment set above.
-  const { documentClient } = await import('../functions/platform/dynamo.ts');
-  const projections = await import('../functions/consumers/projections.ts');
-  const stream = attachLocalStream(documentClient(), [projections.handler]);
-  const handlers: Record<HttpFunctionName, Handler> = {
-    meta: (await import('../functions/http/meta.ts')).handler,
-    patients: (await import('../functions/http/patients.ts')).handler,
-    planCommands: (await import('../functions/http/plan-commands.ts')).handler,
-    planReads: (await import('../functions/http/plan-reads.ts')).handler,
-    summary: (await import('../functions/http/summary.ts')).handler,
-  };
-  const table = routes.map(compile);
-
+  // The server listens first: notifications link to its address.
+  let serve: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) =>
+    problem(res, 503, 'Service Unavailable', 'starting');
   const server = createServer((req, res) => {
-    serve(req, res, table, handlers).catch(() => {
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/problem+json' });
-      res.end(
-        JSON.stringify({
-          type: 'about:blank',
-          title: 'Internal Server Error',
-          status: 500,
-          detail: 'local runtime failure',
-        }),
-      );
+    serve(req, res).catch(() => {
+      if (!res.headersSent) problem(res, 500, 'Internal Server Error', 'local runtime failure');
+      else res.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 3000, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  // Loaded only now, so every module reads the environment set above.
+  const { documentClient, planRepository } = await import('../functions/platform/dynamo.ts');
+  const projections = await import('../functions/consumers/projections.ts');
+  const { createRelay } = await import('../functions/consumers/relay.ts');
+  const auditArchive = await import('../functions/consumers/audit-archive.ts');
+  const { createNotificationHandler } = await import('../functions/consumers/notifications.ts');
+  const bus = createLocalBus({
+    auditArchive: auditArchive.handler,
+    notifications: createNotificationHandler({
+      mailer: folderMailer(join(options.dataDir, 'outbox')),
+      serviceUrl: url,
+      repository: planRepository(),
+    }),
+  });
+  const relay = createRelay(bus, 'local', { maxAttempts: 1, baseDelayMs: 0, sleep: async () => undefined });
+  const stream = attachLocalStream(documentClient(), [projections.handler, relay]);
+  const handlers = Object.fromEntries(
+    await Promise.all(
+      Object.entries(httpFunctions).map(async ([name, entry]) => [
+        name,
+        (await import(new URL(`../${entry}`, import.meta.url).href)).handler as Handler,
+      ]),
+    ),
+  ) as Record<HttpFunctionName, Handler>;
+  const table = routes.map(compile);
+  serve = (req, res) => dispatch(req, res, table, handlers);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    archive: { endpoint: s3.endpoint, bucket: auditBucket },
     settled: stream.settled,
     close: async () => {
       await closeServer(server);
+      await stream.settled();
       documentClient().destroy();
       await dynamo.close();
+      await s3.close();
     },
   };
 }
@@ -103,7 +130,7 @@ const problem = (res: ServerResponse, status: number, title: string, detail: str
   res.end(JSON.stringify({ type: 'about:blank', title, status, detail }));
 };
 
-async function serve(
+async function dispatch(
   req: IncomingMessage,
   res: ServerResponse,
   table: ReturnType<typeof compile>[],

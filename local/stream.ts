@@ -11,7 +11,8 @@ const streamed = new Set(['revision', 'access', 'patient']);
 /**
  * DynamoDB Streams, on one machine: every committed item of a streamed type is handed, in
  * commit order, to the same consumers the stream feeds in AWS. A failing consumer is logged and
- * does not undo the write, as in AWS where the stream retries on its own.
+ * does not undo the write, as in AWS where the stream retries on its own. `settled()` resolves
+ * once everything committed so far has been delivered.
  */
 export const attachLocalStream = (client: DynamoDBDocumentClient, consumers: StreamConsumer[]) => {
   let tail: Promise<void> = Promise.resolve();
@@ -39,9 +40,8 @@ export const attachLocalStream = (client: DynamoDBDocumentClient, consumers: Str
             );
           }
         });
+        // As in AWS, the answer does not wait for the stream: projections and events follow it.
         tail = delivered;
-        // Locally the consumers finish before the answer, so a client sees its own effects at once.
-        await delivered;
       }
       return result;
     },

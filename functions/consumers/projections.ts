@@ -1,10 +1,13 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { Plan } from '../../domain/plan.ts';
 import { documentClient, planRepository, tableName } from '../platform/dynamo.ts';
 import { keys, table } from '../platform/table.ts';
+
+/** Stream records are redelivered for at most 24 hours; a week is ample. */
+const tombstoneSeconds = 7 * 24 * 60 * 60;
 
 /**
  * Worklist and care-team indexes, kept from the revisions by the table's stream: eventually
@@ -32,6 +35,7 @@ export const projectRevision = async (plan: Plan, previous: Plan | null, at: str
             pk: keys.organisation(awaitingAt),
             sk: keys.awaitingRatification(nhs),
             type: 'awaitingRatification',
+            state: 'awaiting',
             revision: plan.revision,
             nhsNumber: nhs,
             submittedAt: plan.draft.submittedAt,
@@ -44,13 +48,21 @@ export const projectRevision = async (plan: Plan, previous: Plan | null, at: str
     );
   }
   if (wasAwaitingAt && wasAwaitingAt !== awaitingAt) {
+    // A tombstone, not a delete: it keeps the revision, so a late redelivery of the submission
+    // cannot put the plan back on the worklist. It expires once no redelivery can come.
     writes.push(
       client.send(
-        new DeleteCommand({
+        new PutCommand({
           TableName,
-          Key: { pk: keys.organisation(wasAwaitingAt), sk: keys.awaitingRatification(nhs) },
+          Item: {
+            pk: keys.organisation(wasAwaitingAt),
+            sk: keys.awaitingRatification(nhs),
+            type: 'awaitingRatification',
+            state: 'cleared',
+            revision: plan.revision,
+            [table.timeToLive]: Math.floor(Date.parse(at) / 1000) + tombstoneSeconds,
+          },
           ...newer,
-          ConditionExpression: 'revision < :rev',
         }),
       ),
     );

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { OdsCode } from '../../domain/actor.ts';
 import { NhsNumber } from '../../domain/nhs-number.ts';
+import { Organisation, RegisteredOrganisation } from '../../domain/organisation.ts';
 import { PatientProfile, PublishedVersion } from '../../domain/plan.ts';
 import { CrisisSummary, PlanView } from '../../domain/views.ts';
 import {
@@ -103,6 +105,15 @@ export const operations: Record<string, Operation> = {
     ok: [200, Worklist],
   },
   'GET /patients/{nhs}/plan/summary': { summary: 'The crisis summary', ok: [200, CrisisSummary], read: true },
+  'PUT /organisations/{ods}': {
+    summary: 'Register or replace an organisation (admin)',
+    body: Organisation,
+    ok: [200, RegisteredOrganisation],
+  },
+  'GET /organisations/{ods}': {
+    summary: 'An organisation in the registry (admin)',
+    ok: [200, RegisteredOrganisation],
+  },
 };
 
 const problem = (description: string) => ({
@@ -115,7 +126,9 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
   if (!op) throw new Error(`no OpenAPI operation for ${route.method} ${route.path}`);
   const path = route.path.includes('{nhs}')
     ? z.object({ nhs: NhsNumber, ...(route.path.includes('{n}') && { n: z.coerce.number().int().min(1) }) })
-    : undefined;
+    : route.path.includes('{ods}')
+      ? z.object({ ods: OdsCode })
+      : undefined;
   const header = z.object({
     ...(op.ifMatch && { 'if-match': op.ifMatch === 'required' ? z.string() : z.string().optional() }),
     ...(op.idempotent && { 'idempotency-key': z.string().optional() }),
@@ -145,7 +158,11 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
         400: problem('Invalid request'),
         401: problem('No or bad token'),
         403: problem('Not allowed'),
-        404: problem('No such patient or plan that you may know of'),
+        404: problem(
+          route.path.includes('{ods}')
+            ? 'No such organisation in the registry'
+            : 'No such patient or plan that you may know of',
+        ),
       }),
       ...(op.body && {
         409: problem('Conflicts with the plan state'),

@@ -1,40 +1,39 @@
 import { enrolPatient } from '../../domain/lifecycle.ts';
 import { careTeamOf, relationshipOf } from '../../domain/permissions.ts';
 import { PatientProfile } from '../../domain/plan.ts';
-import { commandContext, idempotencyOf, isReplayOf } from '../platform/command-context.ts';
+import { commandContext } from '../platform/command-context.ts';
 import { planRepository } from '../platform/dynamo.ts';
 import { authenticated, httpApi, json, nhsNumberParam, parseBody } from '../platform/http.ts';
+import { idempotentCreate } from '../platform/idempotency.ts';
 import { PatientAlreadyEnrolled, type PatientRecord } from '../platform/plan-repository.ts';
 import { HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { auditRead, authoriseRead, refuseOtherCitizens } from './reads.ts';
 
-const created = (record: PatientRecord) =>
-  json(
-    201,
-    { ...record.profile, enrolledAt: record.enrolledAt },
-    { Location: `/patients/${record.profile.nhsNumber}` },
-  );
-
-/** POST /patients: enrol. One conditional put of the profile; a retry with the same key replays. */
-const enrol = authenticated(async (request) => {
-  const profile = parseBody(PatientProfile, request.body);
-  const ctx = commandContext(
-    request.actor,
-    relationshipOf(request.actor, { nhsNumber: profile.nhsNumber, careTeam: [profile.gpPractice] }),
-  );
-  const outcome = enrolPatient(profile, ctx);
-  if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
-  const record: PatientRecord = { profile, enrolledAt: ctx.now, idempotency: idempotencyOf(request) };
-  try {
-    await planRepository().enrolPatient(record, outcome.events);
-    return created(record);
-  } catch (error) {
-    if (!(error instanceof PatientAlreadyEnrolled)) throw error;
-    const existing = await planRepository().getPatient(profile.nhsNumber);
-    if (existing && isReplayOf(record.idempotency, existing.idempotency)) return created(existing);
-    throw new HttpProblem(409, 'Conflict', 'this patient is already enrolled');
-  }
-});
+/** POST /patients: enrol. One conditional put of the profile. */
+const enrol = authenticated(
+  idempotentCreate('POST /patients', async (request) => {
+    const profile = parseBody(PatientProfile, request.body);
+    const ctx = commandContext(
+      request.actor,
+      relationshipOf(request.actor, { nhsNumber: profile.nhsNumber, careTeam: [profile.gpPractice] }),
+    );
+    const outcome = enrolPatient(profile, ctx);
+    if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
+    const record: PatientRecord = { profile, enrolledAt: ctx.now };
+    try {
+      await planRepository().enrolPatient(record, outcome.events);
+    } catch (error) {
+      if (error instanceof PatientAlreadyEnrolled)
+        throw new HttpProblem(409, 'Conflict', 'this patient is already enrolled');
+      throw error;
+    }
+    return json(
+      201,
+      { ...profile, enrolledAt: record.enrolledAt },
+      { Location: `/patients/${profile.nhsNumber}` },
+    );
+  }),
+);
 
 /** GET /patients/{nhs}: demographics, for the care team, urgent care and the patient. */
 const demographics = authenticated(async (request) => {

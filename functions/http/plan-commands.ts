@@ -13,10 +13,10 @@ import {
   submitPlan,
   withdrawPlan,
 } from '../../domain/lifecycle.ts';
-import { maySeeDraft, relationshipOf } from '../../domain/permissions.ts';
+import { relationshipOf } from '../../domain/permissions.ts';
 import type { Plan } from '../../domain/plan.ts';
 import { planView } from '../../domain/views.ts';
-import { commandContext, idempotencyOf, isReplayOf } from '../platform/command-context.ts';
+import { commandContext } from '../platform/command-context.ts';
 import { planRepository } from '../platform/dynamo.ts';
 import {
   type ApiRequest,
@@ -28,7 +28,8 @@ import {
   nhsNumberParam,
   parseBody,
 } from '../platform/http.ts';
-import { type IdempotencyRecord, PlanRevisionConflict, PlanTooLarge } from '../platform/plan-repository.ts';
+import { idempotentCreate } from '../platform/idempotency.ts';
+import { PlanRevisionConflict, PlanTooLarge } from '../platform/plan-repository.ts';
 import { etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import {
   CreatePlanBody,
@@ -48,7 +49,7 @@ const planResponse = (
   headers: Record<string, string> = {},
 ) => {
   const relationship = relationshipOf(request.actor, plan);
-  return json(status, planView(plan, maySeeDraft(request.actor, relationship, plan)), {
+  return json(status, planView(plan, request.actor, relationship), {
     ETag: etag(plan.revision),
     ...headers,
   });
@@ -59,7 +60,6 @@ const save = async (
   command: string,
   ctx: CommandContext,
   outcome: { value: Plan; events: DomainEvent[] },
-  idempotency?: IdempotencyRecord,
 ): Promise<void> => {
   try {
     await planRepository().appendRevision({
@@ -68,7 +68,6 @@ const save = async (
       by: actorRef(ctx.actor),
       at: ctx.now,
       events: outcome.events,
-      ...(idempotency && { idempotency }),
     });
   } catch (error) {
     if (error instanceof PlanTooLarge) throw new HttpProblem(413, 'Content Too Large', error.message);
@@ -118,48 +117,36 @@ const planCommand = <S extends z.ZodType>(
     return planResponse(request, outcome.value, 200);
   });
 
-/** POST /patients/{nhs}/plan: the first draft. A retry with the same Idempotency-Key and body replays. */
-const create = authenticated(async (request) => {
-  const nhsNumber = nhsNumberParam(request);
-  refuseOtherCitizens(request.actor, nhsNumber);
-  const body = parseBody(CreatePlanBody, request.body);
-  const idempotency = idempotencyOf(request);
-  const [patient, existing] = await Promise.all([
-    planRepository().getPatient(nhsNumber),
-    planRepository().currentPlan(nhsNumber),
-  ]);
-  if (!patient)
-    throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled: enrol first');
-  const replay = async () => {
-    const first = await planRepository().revision(nhsNumber, 1);
-    return first && isReplayOf(idempotency, first.idempotency)
-      ? planResponse(request, first.plan, 201, { Location: `/patients/${nhsNumber}/plan` })
-      : null;
-  };
-  if (existing && idempotency) {
-    const replayed = await replay();
-    if (replayed) return replayed;
-  }
-  const ctx = commandContext(
-    request.actor,
-    relationshipOf(request.actor, { nhsNumber, careTeam: [patient.profile.gpPractice] }),
-  );
-  const outcome = createPlan(existing, patient.profile, body.sections ?? {}, ctx);
-  if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
-  try {
-    await save('create', ctx, outcome, idempotency);
-  } catch (error) {
-    // A concurrent retry of the same request may have won the race: answer as it was answered.
-    const replayed =
-      error instanceof HttpProblem && error.status === 412 && idempotency ? await replay() : null;
-    if (replayed) return replayed;
-    if (error instanceof HttpProblem && error.status === 412) {
-      throw new HttpProblem(409, 'Conflict', 'this patient already has a plan: change it with PATCH');
+/** POST /patients/{nhs}/plan: the first draft. */
+const create = authenticated(
+  idempotentCreate('POST /patients/{nhs}/plan', async (request) => {
+    const nhsNumber = nhsNumberParam(request);
+    refuseOtherCitizens(request.actor, nhsNumber);
+    const body = parseBody(CreatePlanBody, request.body);
+    const [patient, existing] = await Promise.all([
+      planRepository().getPatient(nhsNumber),
+      planRepository().currentPlan(nhsNumber),
+    ]);
+    if (!patient)
+      throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled: enrol first');
+    const ctx = commandContext(
+      request.actor,
+      relationshipOf(request.actor, { nhsNumber, careTeam: [patient.profile.gpPractice] }),
+    );
+    const outcome = createPlan(existing, patient.profile, body.sections ?? {}, ctx);
+    if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
+    try {
+      await save('create', ctx, outcome);
+    } catch (error) {
+      // Another first draft won the race for revision 1.
+      if (error instanceof HttpProblem && error.status === 412) {
+        throw new HttpProblem(409, 'Conflict', 'this patient already has a plan: change it with PATCH');
+      }
+      throw error;
     }
-    throw error;
-  }
-  return planResponse(request, outcome.value, 201, { Location: `/patients/${nhsNumber}/plan` });
-});
+    return planResponse(request, outcome.value, 201, { Location: `/patients/${nhsNumber}/plan` });
+  }),
+);
 
 export const handler = httpApi([
   { method: 'POST', path: '/patients/{nhs}/plan', handler: create },

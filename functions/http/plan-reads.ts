@@ -1,7 +1,7 @@
 import { isRatifier } from '../../domain/actor.ts';
-import { accessLogScope, isSharedWith, maySeeDraft, relationshipOf } from '../../domain/permissions.ts';
+import { accessLogScope, isSharedWith, relationshipOf } from '../../domain/permissions.ts';
 import type { Plan } from '../../domain/plan.ts';
-import { planView } from '../../domain/views.ts';
+import { planView, publishedView } from '../../domain/views.ts';
 import { planRepository } from '../platform/dynamo.ts';
 import {
   type ApiRequest,
@@ -38,7 +38,7 @@ const paged = async <T>(load: () => Promise<Page<T>>): Promise<Page<T>> => {
 };
 
 const showPlan = (request: ApiRequest, plan: Plan) =>
-  json(200, planView(plan, maySeeDraft(request.actor, relationshipOf(request.actor, plan), plan)), {
+  json(200, planView(plan, request.actor, relationshipOf(request.actor, plan)), {
     ETag: etag(plan.revision),
   });
 
@@ -83,7 +83,7 @@ export const handler = httpApi([
       const version = await planRepository().getVersion(nhsNumber, n);
       if (!version) throw new HttpProblem(404, 'Not Found', `this plan has no version ${n}`);
       await auditRead(request, nhsNumber, 'read_version', relationship);
-      return json(200, version);
+      return json(200, publishedView(version, relationship));
     }),
   },
   {

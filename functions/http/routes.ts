@@ -9,6 +9,7 @@ export const httpFunctions = {
   planCommands: 'functions/http/plan-commands.ts',
   planReads: 'functions/http/plan-reads.ts',
   summary: 'functions/http/summary.ts',
+  organisations: 'functions/http/organisations.ts',
 } as const;
 export type HttpFunctionName = keyof typeof httpFunctions;
 
@@ -33,4 +34,6 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/patients/{nhs}/access-log', fn: 'planReads', auth: true },
   { method: 'GET', path: '/worklist/ratifications', fn: 'planReads', auth: true },
   { method: 'GET', path: '/patients/{nhs}/plan/summary', fn: 'summary', auth: true },
+  { method: 'PUT', path: '/organisations/{ods}', fn: 'organisations', auth: true },
+  { method: 'GET', path: '/organisations/{ods}', fn: 'organisations', auth: true },
 ];

@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { Actor } from '../../domain/actor.ts';
 import type { CommandContext } from '../../domain/lifecycle.ts';
 import type { Relationship } from '../../domain/permissions.ts';
 import type { ApiRequest } from './http.ts';
-import type { IdempotencyRecord } from './plan-repository.ts';
-import { badRequest, HttpProblem } from './problem.ts';
+import { badRequest } from './problem.ts';
 
 /** The clock and id source the pure domain is given. */
 export const commandContext = (actor: Actor, relationship: Relationship): CommandContext => ({
@@ -25,38 +23,4 @@ export const breakGlassReason = (request: ApiRequest): string | undefined => {
     ]);
   }
   return reason;
-};
-
-/** The `Idempotency-Key` of a creating POST, bound to the caller and a fingerprint of the body. */
-export const idempotencyOf = (request: ApiRequest): IdempotencyRecord | undefined => {
-  const key = request.headers['idempotency-key'];
-  if (key === undefined) return undefined;
-  if (!/^[\w-]{8,128}$/.test(key)) {
-    throw badRequest('Idempotency-Key must be 8 to 128 letters, digits, - or _', [
-      { path: 'Idempotency-Key', message: 'invalid' },
-    ]);
-  }
-  const fingerprint = createHash('sha256')
-    .update(JSON.stringify(request.body ?? null))
-    .digest('base64url');
-  return { key, actorId: request.actor.id, fingerprint };
-};
-
-/**
- * Whether a request repeats the one that created an item: the same key and body replays the first
- * answer; the same key with another body is a client error (422).
- */
-export const isReplayOf = (
-  sent: IdempotencyRecord | undefined,
-  stored: IdempotencyRecord | undefined,
-): boolean => {
-  if (!sent || !stored || sent.key !== stored.key || sent.actorId !== stored.actorId) return false;
-  if (sent.fingerprint !== stored.fingerprint) {
-    throw new HttpProblem(
-      422,
-      'Unprocessable Content',
-      'this Idempotency-Key was already used with a different request body',
-    );
-  }
-  return true;
 };

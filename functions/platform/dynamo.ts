@@ -7,16 +7,21 @@ import { createPlanRepository, type PlanRepository } from './plan-repository.ts'
  * One document client per process, made on first use so tests and the local runtime can set
  * the environment first. `DYNAMODB_ENDPOINT` is for the embedded server only.
  */
+let raw: DynamoDBClient | undefined;
 let client: DynamoDBDocumentClient | undefined;
 
+export const dynamoClient = (): DynamoDBClient => {
+  raw ??= new DynamoDBClient({
+    ...(process.env.DYNAMODB_ENDPOINT && { endpoint: process.env.DYNAMODB_ENDPOINT }),
+    maxAttempts: 3,
+  });
+  return raw;
+};
+
 export const documentClient = (): DynamoDBDocumentClient => {
-  client ??= DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      ...(process.env.DYNAMODB_ENDPOINT && { endpoint: process.env.DYNAMODB_ENDPOINT }),
-      maxAttempts: 3,
-    }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
+  client ??= DynamoDBDocumentClient.from(dynamoClient(), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return client;
 };
 

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -22,6 +23,7 @@ export const maxBodyBytes = 64 * 1024;
 
 export type ApiRequest = {
   event: APIGatewayProxyEvent;
+  context: Context;
   actor: Actor;
   params: Record<string, string>;
   query: Record<string, string>;
@@ -44,10 +46,11 @@ const defined = (record: Record<string, string | undefined> | null | undefined):
 /** Wraps a route that needs a signed-in user: 401 without a valid token, 403 below NHS login P9. */
 export const authenticated =
   (handle: (request: ApiRequest) => Promise<ApiResponse>): RouteHandler =>
-  async (event) => {
+  async (event, context) => {
     const actor = await tokenVerifier().verify(event.headers?.authorization);
     return handle({
       event,
+      context,
       actor,
       params: defined(event.pathParameters),
       query: defined(event.queryStringParameters),
@@ -146,16 +149,23 @@ const throttled = new Set([
   'RequestLimitExceeded',
 ]);
 
-/** Maps every failure to problem+json; anything unexpected is logged (by name, not content) and becomes a bare 500. */
-export const toProblem = (
-  error: unknown,
-): {
+type Problem = {
   status: number;
   title: string;
   detail: string;
   extra: Record<string, unknown>;
   headers: Record<string, string>;
-} => {
+};
+const problem = (status: number, detail: string, extra = {}, headers = {}): Problem => ({
+  status,
+  title: STATUS_CODES[status] ?? 'Error',
+  detail,
+  extra,
+  headers,
+});
+
+/** Maps every failure to problem+json; anything unexpected is logged (by name, not content) and becomes a bare 500. */
+export const toProblem = (error: unknown): Problem => {
   if (error instanceof HttpProblem) {
     return {
       status: error.status,
@@ -165,18 +175,9 @@ export const toProblem = (
       headers: error.headers,
     };
   }
-  if (error instanceof Unauthenticated) {
-    return {
-      status: 401,
-      title: 'Unauthorized',
-      detail: error.message,
-      extra: {},
-      headers: { 'WWW-Authenticate': 'Bearer' },
-    };
-  }
-  if (error instanceof InsufficientProofing) {
-    return { status: 403, title: 'Forbidden', detail: error.message, extra: {}, headers: {} };
-  }
+  if (error instanceof Unauthenticated)
+    return problem(401, error.message, {}, { 'WWW-Authenticate': 'Bearer' });
+  if (error instanceof InsufficientProofing) return problem(403, error.message);
   const e = error as {
     name?: string;
     statusCode?: number;
@@ -184,42 +185,28 @@ export const toProblem = (
     message?: string;
     cause?: { package?: string };
   };
+  if (e.name === 'IdempotencyValidationError') {
+    return problem(422, 'this Idempotency-Key was already used with a different request body');
+  }
+  if (e.name === 'IdempotencyAlreadyInProgressError') {
+    return problem(
+      409,
+      'a request with this Idempotency-Key is still being processed: retry shortly',
+      {},
+      { 'Retry-After': '1' },
+    );
+  }
   if (e.cause?.package === '@middy/http-json-body-parser' && e.statusCode === 422) {
-    return {
-      status: 400,
-      title: 'Bad Request',
-      detail: 'the request body is not valid JSON',
-      extra: { errors: [] },
-      headers: {},
-    };
+    return problem(400, 'the request body is not valid JSON', { errors: [] });
   }
-  if (typeof e.statusCode === 'number' && e.statusCode < 500 && e.expose) {
-    return {
-      status: e.statusCode,
-      title: e.name ?? 'Error',
-      detail: e.message ?? '',
-      extra: {},
-      headers: {},
-    };
-  }
+  if (typeof e.statusCode === 'number' && e.statusCode < 500 && e.expose)
+    return problem(e.statusCode, e.message ?? '');
   if (e.name && throttled.has(e.name)) {
     logger.warn('data store throttled', { error: e.name });
-    return {
-      status: 503,
-      title: 'Service Unavailable',
-      detail: 'the service is busy: try again shortly',
-      extra: {},
-      headers: { 'Retry-After': '1' },
-    };
+    return problem(503, 'the service is busy: try again shortly', {}, { 'Retry-After': '1' });
   }
   logger.error('unhandled failure', { error: e.name ?? 'unknown' });
-  return {
-    status: 500,
-    title: 'Internal Server Error',
-    detail: 'something went wrong; nothing was changed',
-    extra: {},
-    headers: {},
-  };
+  return problem(500, 'something went wrong; nothing was changed');
 };
 
 const problemJson = (): middy.MiddlewareObj<APIGatewayProxyEvent, ApiResponse> => ({

@@ -1,20 +1,21 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ActorRef } from '../../domain/actor.ts';
 import type { AccessAction, DomainEvent } from '../../domain/events.ts';
+import type { Organisation } from '../../domain/organisation.ts';
 import { type PatientProfile, type Plan, type PublishedVersion, planStatus } from '../../domain/plan.ts';
 import { keys, table } from './table.ts';
 
-/** A client's retry key with the request's fingerprint, kept on the item the request created. */
-export type IdempotencyRecord = { key: string; actorId: string; fingerprint: string };
-
-export type PatientRecord = { profile: PatientProfile; enrolledAt: string; idempotency?: IdempotencyRecord };
+export type PatientRecord = { profile: PatientProfile; enrolledAt: string };
 
 export type RevisionRecord = {
   plan: Plan;
@@ -22,7 +23,6 @@ export type RevisionRecord = {
   by: ActorRef;
   at: string;
   events: DomainEvent[];
-  idempotency?: IdempotencyRecord;
 };
 
 export type AccessRecord = {
@@ -36,6 +36,23 @@ export type AccessRecord = {
   breakGlassReason?: string;
   events: DomainEvent[];
 };
+
+/** An organisation in the registry (`ORG#<ods>` / `PROFILE`), with who wrote it last and when. */
+export type OrganisationRecord = {
+  ods: string;
+  organisation: Organisation;
+  updatedAt: string;
+  updatedBy: ActorRef;
+};
+
+/** How long a delivery record is kept: longer than any redelivery (EventBridge retries for 24 hours). */
+const deliveryRetentionSeconds = 90 * 24 * 60 * 60;
+
+/** Delivery records key on a hash of the address: the table never holds it in a key. */
+const addressHash = (address: string): string =>
+  createHash('sha256').update(address.trim().toLowerCase()).digest('hex');
+
+type StoredItem = NonNullable<QueryCommandOutput['Items']>[number];
 
 export type Page<T> = { items: T[]; next?: string };
 export type PageRequest = { limit: number; next?: string };
@@ -61,17 +78,21 @@ export class PlanTooLarge extends Error {
 /** Cursors carry only sort keys: the partition always comes from the request, so a cursor cannot reach another patient. */
 const encodeCursor = (value: Record<string, string>): string =>
   Buffer.from(JSON.stringify(value)).toString('base64url');
-const decodeCursor = (
-  cursor: string | undefined,
-  fields: readonly string[],
-): Record<string, string> | undefined => {
+/** Each field of a cursor must be a sort key of the listing it came from (or a marker such as `done`). */
+type CursorShape = Record<string, (value: string) => boolean>;
+const startsWith = (prefix: string) => (value: string) => value.startsWith(prefix);
+const decodeCursor = (cursor: string | undefined, shape: CursorShape): Record<string, string> | undefined => {
   if (cursor === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (
       typeof value === 'object' &&
       value !== null &&
-      fields.every((f) => typeof (value as Record<string, unknown>)[f] === 'string')
+      Object.keys(value).length === Object.keys(shape).length &&
+      Object.entries(shape).every(([field, valid]) => {
+        const v = (value as Record<string, unknown>)[field];
+        return typeof v === 'string' && v.length <= 200 && valid(v);
+      })
     ) {
       return value as Record<string, string>;
     }
@@ -86,6 +107,25 @@ const isConditionFailure = (error: unknown): boolean => error instanceof Conditi
 export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: string) => {
   const query = async (input: Omit<QueryCommandInput, 'TableName'>) =>
     client.send(new QueryCommand({ TableName: tableName, ...input }));
+
+  /** Reads one more than asked, so `next` is given only when another page really exists. */
+  const pageQuery = async <T>(
+    input: Omit<QueryCommandInput, 'TableName' | 'Limit'>,
+    limit: number,
+    cursorOf: (item: StoredItem) => Record<string, string>,
+    toItem: (item: StoredItem) => T,
+  ): Promise<Page<T>> => {
+    const result = await query({ ...input, Limit: limit + 1 });
+    const items = result.Items ?? [];
+    const pageItems = items.slice(0, limit);
+    // More than a page came back: resume after the last one shown. Fewer, but a filter stopped
+    // DynamoDB short of the end: resume where it stopped.
+    const resumeAfter = items.length > limit ? pageItems.at(-1) : result.LastEvaluatedKey;
+    return {
+      items: pageItems.map(toItem),
+      ...(resumeAfter && { next: encodeCursor(cursorOf(resumeAfter)) }),
+    };
+  };
 
   const revisionItem = (record: RevisionRecord) => {
     const { plan } = record;
@@ -107,9 +147,7 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
       const { Item } = await client.send(
         new GetCommand({ TableName: tableName, Key: { pk: keys.patient(nhsNumber), sk: keys.profile } }),
       );
-      return Item
-        ? { profile: Item.profile, enrolledAt: Item.enrolledAt, idempotency: Item.idempotency }
-        : null;
+      return Item ? { profile: Item.profile, enrolledAt: Item.enrolledAt } : null;
     },
 
     /** One conditional put: the profile exists once. Its events ride on the item (the outbox). */
@@ -181,20 +219,22 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
     },
 
     async listVersions(nhsNumber: string, page: PageRequest): Promise<Page<PublishedVersion>> {
-      const after = decodeCursor(page.next, ['sk', 'versionSk']);
-      const result = await query({
-        IndexName: table.versionIndex.name,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.patient(nhsNumber) },
-        ScanIndexForward: false,
-        Limit: page.limit,
-        ...(after && { ExclusiveStartKey: { pk: keys.patient(nhsNumber), ...after } }),
+      const after = decodeCursor(page.next, {
+        sk: startsWith(keys.revisionPrefix),
+        versionSk: startsWith(keys.version(0).slice(0, 8)),
       });
-      const last = result.LastEvaluatedKey;
-      return {
-        items: (result.Items ?? []).map((item) => item.plan.published as PublishedVersion),
-        ...(last && { next: encodeCursor({ sk: last.sk, versionSk: last.versionSk }) }),
-      };
+      return pageQuery(
+        {
+          IndexName: table.versionIndex.name,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.patient(nhsNumber) },
+          ScanIndexForward: false,
+          ...(after && { ExclusiveStartKey: { pk: keys.patient(nhsNumber), ...after } }),
+        },
+        page.limit,
+        (item) => ({ sk: item.sk, versionSk: item.versionSk }),
+        (item) => item.plan.published as PublishedVersion,
+      );
     },
 
     async getVersion(nhsNumber: string, version: number): Promise<PublishedVersion | null> {
@@ -231,26 +271,41 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
       page: PageRequest,
       organisation?: string,
     ): Promise<Page<AccessLogEntry>> {
-      const after = decodeCursor(page.next, ['reads', 'changes']);
+      const resumesAt = (prefix: string) => (v: string) => v === done || v === '' || v.startsWith(prefix);
+      const after = decodeCursor(page.next, {
+        reads: resumesAt(keys.accessPrefix),
+        changes: resumesAt(keys.revisionPrefix),
+      });
       const pk = keys.patient(nhsNumber);
+      /**
+       * Reads a source until it has more than a page of entries or is exhausted. With both sources
+       * read that far, the newest page of their union is the newest page of the whole log, even
+       * when a filter leaves most of what DynamoDB reads behind.
+       */
       const source = async (prefix: string, position: string | undefined, who: 'actor' | 'by') => {
-        if (position === done) return { items: [], lastSk: undefined };
-        const result = await query({
-          KeyConditionExpression: 'pk = :pk and begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': pk,
-            ':prefix': prefix,
-            ...(organisation && { ':org': organisation }),
-          },
-          ...(organisation && {
-            FilterExpression: '#who.organisation = :org',
-            ExpressionAttributeNames: { '#who': who },
-          }),
-          ScanIndexForward: false,
-          Limit: page.limit,
-          ...(position && { ExclusiveStartKey: { pk, sk: position } }),
-        });
-        return { items: result.Items ?? [], lastSk: result.LastEvaluatedKey?.sk as string | undefined };
+        const items: StoredItem[] = [];
+        if (position === done) return { items, lastSk: undefined };
+        let lastSk = position;
+        do {
+          const result = await query({
+            KeyConditionExpression: 'pk = :pk and begins_with(sk, :prefix)',
+            ExpressionAttributeValues: {
+              ':pk': pk,
+              ':prefix': prefix,
+              ...(organisation && { ':org': organisation }),
+            },
+            ...(organisation && {
+              FilterExpression: '#who.organisation = :org',
+              ExpressionAttributeNames: { '#who': who },
+            }),
+            ScanIndexForward: false,
+            Limit: page.limit + 1,
+            ...(lastSk && { ExclusiveStartKey: { pk, sk: lastSk } }),
+          });
+          items.push(...(result.Items ?? []));
+          lastSk = result.LastEvaluatedKey?.sk as string | undefined;
+        } while (lastSk && items.length <= page.limit);
+        return { items, lastSk };
       };
       const [reads, changes] = await Promise.all([
         source(keys.accessPrefix, after?.reads, 'actor'),
@@ -285,23 +340,92 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
     },
 
     async listAwaitingRatification(organisation: string, page: PageRequest): Promise<Page<WorklistItem>> {
-      const after = decodeCursor(page.next, ['sk']);
-      const result = await query({
-        KeyConditionExpression: 'pk = :pk and begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.organisation(organisation), ':prefix': keys.awaitingPrefix },
-        Limit: page.limit,
-        ...(after && { ExclusiveStartKey: { pk: keys.organisation(organisation), sk: after.sk } }),
-      });
-      const last = result.LastEvaluatedKey;
-      return {
-        items: (result.Items ?? []).map((item) => ({
+      const after = decodeCursor(page.next, { sk: startsWith(keys.awaitingPrefix) });
+      return pageQuery(
+        {
+          KeyConditionExpression: 'pk = :pk and begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': keys.organisation(organisation),
+            ':prefix': keys.awaitingPrefix,
+          },
+          ...(after && { ExclusiveStartKey: { pk: keys.organisation(organisation), sk: after.sk } }),
+        },
+        page.limit,
+        (item) => ({ sk: item.sk }),
+        (item) => ({
           nhsNumber: item.nhsNumber,
           submittedAt: item.submittedAt,
           submittedBy: item.submittedBy,
           ...(item.clinician && { clinician: item.clinician }),
-        })),
-        ...(last && { next: encodeCursor({ sk: last.sk }) }),
-      };
+        }),
+      );
+    },
+
+    /** Writes (or replaces) an organisation in the registry. */
+    async putOrganisation(
+      ods: string,
+      organisation: Organisation,
+      updated: { at: string; by: ActorRef },
+    ): Promise<void> {
+      const record: OrganisationRecord = { ods, organisation, updatedAt: updated.at, updatedBy: updated.by };
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: keys.organisation(ods), sk: keys.profile, type: 'organisation', ...record },
+        }),
+      );
+    },
+
+    async getOrganisation(ods: string): Promise<OrganisationRecord | null> {
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: { pk: keys.organisation(ods), sk: keys.profile } }),
+      );
+      return Item
+        ? {
+            ods: Item.ods,
+            organisation: Item.organisation as Organisation,
+            updatedAt: Item.updatedAt,
+            updatedBy: Item.updatedBy,
+          }
+        : null;
+    },
+
+    /**
+     * Claims the one delivery of an event to an address: a conditional put, so of any number of
+     * deliveries of the same event exactly one gets true. False: it was sent (or is being sent).
+     * The record keeps a hash of the address, never the address, and expires after 90 days.
+     */
+    async claimDelivery(eventId: string, address: string, at: Date = new Date()): Promise<boolean> {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              pk: keys.delivery(eventId),
+              sk: keys.deliveryTo(addressHash(address)),
+              type: 'delivery',
+              eventId,
+              claimedAt: at.toISOString(),
+              [table.timeToLive]: Math.floor(at.getTime() / 1000) + deliveryRetentionSeconds,
+            },
+            ConditionExpression: 'attribute_not_exists(sk)',
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    /** Gives a claim back when sending failed after claiming, so the next delivery of the event sends. */
+    async releaseDelivery(eventId: string, address: string): Promise<void> {
+      await client.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: { pk: keys.delivery(eventId), sk: keys.deliveryTo(addressHash(address)) },
+        }),
+      );
     },
   };
 };

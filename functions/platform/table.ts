@@ -24,4 +24,7 @@ export const keys = {
   organisation: (ods: string) => `ORG#${ods}`,
   awaitingRatification: (nhs: string) => `AWAITING#${nhs}`,
   awaitingPrefix: 'AWAITING#',
+  /** One item per notification sent: `DELIVERY#<eventId>` / `TO#<sha256 of the address>`. */
+  delivery: (eventId: string) => `DELIVERY#${eventId}`,
+  deliveryTo: (addressHash: string) => `TO#${addressHash}`,
 } as const;

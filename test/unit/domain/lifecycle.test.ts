@@ -1036,23 +1036,29 @@ describe('planStatus', () => {
 });
 
 describe('planView', () => {
-  it('shows the draft only when asked', () => {
+  it('shows the draft only to those who may see it, and the key safe only to the patient', () => {
     const plan = states.amending();
-    const hidden = planView(plan, false);
+    const hidden = planView(plan, paramedic, 'urgentCare');
+    const { homeAccess: _keySafe, ...sharedPreferences } = plan.published?.sections.preferences ?? {};
     expect(hidden).toEqual({
       nhsNumber: NHS,
       status: 'published',
       revision: plan.revision,
-      published: plan.published,
+      published: {
+        ...plan.published,
+        sections: { ...plan.published?.sections, preferences: sharedPreferences },
+      },
       draft: null,
     });
-    expect(planView(plan, true).draft).toEqual(plan.draft);
+    expect(plan.published?.sections.preferences?.homeAccess).toBeDefined();
+    expect(planView(plan, patient, 'self').published).toEqual(plan.published);
+    expect(planView(plan, gp, 'careTeam').draft).toEqual(plan.draft);
     expect(PlanView.parse(hidden)).toEqual(hidden);
-    expect(PlanView.safeParse(planView(plan, true)).success).toBe(true);
+    expect(PlanView.safeParse(planView(plan, gp, 'careTeam')).success).toBe(true);
   });
 
   it('before publishing, shows nothing but the status to those who may not see the draft', () => {
-    expect(planView(states.submitted(), false)).toMatchObject({
+    expect(planView(states.submitted(), careHome, 'careTeam')).toMatchObject({
       status: 'submitted',
       published: null,
       draft: null,

@@ -1,0 +1,159 @@
+import type { ActorRef } from './actor.ts';
+import type { EventType } from './events.ts';
+
+/**
+ * Who is told what when a plan changes (the notifications consumer's rules). Pure: the consumer
+ * resolves each recipient to an address and sends. A message says only that something happened
+ * and where to look: never the NHS number, a name, a section or any clinical content.
+ */
+export type Recipient =
+  /** The organisation's notification address; `attention` is the clinician a plan was submitted to. */
+  | { kind: 'organisation'; ods: string; attention?: string }
+  /** The privacy officer of an organisation whose staff used break-glass. */
+  | { kind: 'privacyOfficer'; ods: string }
+  /** The patient's own address, from their profile. */
+  | { kind: 'patient'; nhsNumber: string };
+export type RecipientKind = Recipient['kind'];
+
+/** The facts of an event's detail that decide who is told: fields of the wire detail (events/catalogue.ts). */
+export type NotificationFacts = {
+  eventId: string;
+  nhsNumber?: string;
+  submittedTo?: { organisation: string; clinician?: string };
+  careTeam?: readonly string[];
+  reader?: ActorRef;
+  breakGlass?: boolean;
+};
+
+export type Message = { subject: string; text: string };
+
+const organisations = (careTeam: readonly string[] | undefined): Recipient[] =>
+  [...new Set(careTeam ?? [])].map((ods) => ({ kind: 'organisation', ods }));
+
+const patientOf = (detail: NotificationFacts): Recipient[] =>
+  detail.nhsNumber ? [{ kind: 'patient', nhsNumber: detail.nhsNumber }] : [];
+
+/**
+ * Submitted: the organisation it was sent to (for the attention of the clinician, if named).
+ * Ratified and returned: the patient and every care-team organisation. Withdrawn: the care team.
+ * Break-glass access: the privacy officer of the reader's organisation. Anything else: no one.
+ */
+export const recipientsOf = (type: EventType, detail: NotificationFacts): Recipient[] => {
+  switch (type) {
+    case 'CarePlan.Submitted': {
+      const to = detail.submittedTo;
+      if (!to) return [];
+      const attention = to.clinician ? oneLine(to.clinician) : '';
+      return [{ kind: 'organisation', ods: to.organisation, ...(attention && { attention }) }];
+    }
+    case 'CarePlan.Ratified':
+    case 'CarePlan.Returned':
+      return [...patientOf(detail), ...organisations(detail.careTeam)];
+    case 'CarePlan.Withdrawn':
+      return organisations(detail.careTeam);
+    case 'CarePlan.Accessed':
+      return detail.breakGlass === true && detail.reader?.organisation
+        ? [{ kind: 'privacyOfficer', ods: detail.reader.organisation }]
+        : [];
+    default:
+      return [];
+  }
+};
+
+/** A free-text value on one line, without control characters, at most 100 characters. */
+const oneLine = (value: string): string =>
+  value
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 100);
+
+const serviceName = 'the Urgent Care Plan service';
+const roleName = (role: string): string => role.replaceAll('_', ' ');
+
+/**
+ * The message for one recipient of one event: what happened, where to look, and the event's id
+ * as the reference. `serviceUrl` is where people sign in.
+ */
+export const messageFor = (
+  type: EventType,
+  detail: NotificationFacts,
+  recipient: Recipient,
+  serviceUrl: string,
+): Message => {
+  const base = serviceUrl.replace(/\/+$/, '');
+  const toPatient = recipient.kind === 'patient';
+  const compose = (subject: string, lines: string[]): Message => ({
+    subject,
+    text: [
+      ...lines,
+      '',
+      `Reference: ${detail.eventId}`,
+      '',
+      'This message holds no clinical details. Please do not reply to it.',
+      '',
+    ].join('\n'),
+  });
+
+  switch (type) {
+    case 'CarePlan.Submitted': {
+      const attention = recipient.kind === 'organisation' ? recipient.attention : undefined;
+      return compose('Urgent care plan waiting for ratification', [
+        'An urgent care plan has been submitted to your organisation for ratification.',
+        ...(attention ? [`For the attention of: ${oneLine(attention)}`] : []),
+        '',
+        `Please sign in to ${serviceName} and open your ratification worklist:`,
+        `${base}/worklist/ratifications`,
+      ]);
+    }
+    case 'CarePlan.Ratified':
+      return toPatient
+        ? compose('Your urgent care plan has been published', [
+            'Your urgent care plan has been reviewed by a clinician and published.',
+            'It is now shared with the people who look after you, including urgent care services.',
+            '',
+            `Sign in to ${serviceName} to see it:`,
+            base,
+          ])
+        : compose('Urgent care plan published', [
+            'A new version of the urgent care plan of a patient in your care has been ratified and published.',
+            '',
+            `Sign in to ${serviceName} to see it:`,
+            base,
+          ]);
+    case 'CarePlan.Returned':
+      return toPatient
+        ? compose('Your urgent care plan has been returned with comments', [
+            'The clinician asked to ratify your urgent care plan has returned it with comments.',
+            '',
+            `Sign in to ${serviceName} to read them and update your plan:`,
+            base,
+          ])
+        : compose('Urgent care plan returned with comments', [
+            'An urgent care plan of a patient in your care has been returned to its authors with comments.',
+            '',
+            `Sign in to ${serviceName} to read them:`,
+            base,
+          ]);
+    case 'CarePlan.Withdrawn':
+      return compose('Urgent care plan withdrawn', [
+        'The urgent care plan of a patient in your care has been withdrawn and is no longer shared.',
+        '',
+        `Sign in to ${serviceName} for details:`,
+        base,
+      ]);
+    case 'CarePlan.Accessed': {
+      const role = detail.reader?.role;
+      return compose('Break-glass access to an urgent care plan', [
+        `A member of your organisation's staff${role ? ` (role: ${roleName(role)})` : ''} used break-glass`,
+        "(emergency) access to read a patient's urgent care plan. The access and the reason given are",
+        "recorded in the patient's access log.",
+        '',
+        `Please review it in ${serviceName}:`,
+        base,
+      ]);
+    }
+    default:
+      throw new Error(`no notification is sent for ${type}`);
+  }
+};

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { ActorRef } from '../domain/actor.ts';
+import type { DomainEvent, EventDetails, EventType } from '../domain/events.ts';
+import { PlaceCode, SectionName } from '../domain/sections.ts';
+
+/**
+ * The event catalogue: what partners may rely on. One versioned schema per detail-type, source
+ * `urgent-care-plans`. Events are thin: identifiers and facts, never clinical content. A new
+ * optional field keeps the version; anything else is a new version, published alongside.
+ */
+export const eventSource = 'urgent-care-plans';
+
+const nhsNumber = z.string().regex(/^\d{10}$/);
+const ods = z.string();
+/** Every detail carries the event's stable id (consumers are idempotent on it) and its schema version. */
+const envelope = {
+  eventId: z.string().meta({ description: 'Stable ULID; the same on every delivery' }),
+  version: z.literal(1),
+};
+
+export const detailSchemas = {
+  'Patient.Enrolled': z.object({ ...envelope, nhsNumber, gpPractice: ods, enrolledBy: ActorRef }),
+  'CarePlan.Created': z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().int(),
+    createdBy: ActorRef,
+    sections: z.array(SectionName),
+  }),
+  'CarePlan.DraftUpdated': z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().int(),
+    updatedBy: ActorRef,
+    sections: z.array(SectionName).meta({ description: 'Which sections changed, never their content' }),
+  }),
+  'CarePlan.Submitted': z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().int(),
+    submittedBy: ActorRef,
+    submittedTo: z.object({ organisation: ods, clinician: z.string().optional() }),
+  }),
+  'CarePlan.Ratified': z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().int(),
+    planVersion: z.number().int().meta({ description: 'The published version number of the plan' }),
+    ratifiedBy: ActorRef,
+    careTeam: z.array(ods),
+  }),
+  'CarePlan.Returned': z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().int(),
+    returnedBy: ActorRef,
+    submittedBy: ActorRef.nullable(),
+    careTeam: z.array(ods),
+  }),
+  'CarePlan.Withdrawn': z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().int(),
+    withdrawnBy: ActorRef,
+    careTeam: z.array(ods),
+  }),
+  'Patient.Died': z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().int(),
+    recordedBy: ActorRef,
+    date: z.iso.date(),
+    place: PlaceCode,
+    diedInPreferredPlace: z.boolean().nullable(),
+  }),
+  'CarePlan.Accessed': z.object({
+    ...envelope,
+    nhsNumber,
+    accessId: z.string(),
+    reader: ActorRef,
+    action: z.enum(['read_demographics', 'read_plan', 'read_summary', 'read_versions', 'read_version']),
+    purpose: z.string().nullable(),
+    breakGlass: z.boolean(),
+  }),
+} satisfies Record<EventType, z.ZodType>;
+
+export type EventDetail<T extends EventType> = z.infer<(typeof detailSchemas)[T]>;
+
+/**
+ * The wire detail of a domain event. `detail.version` is the schema version, so the plan's
+ * published version travels as `planVersion`.
+ */
+export const toDetail = <T extends EventType>(event: DomainEvent<T>): EventDetail<T> => {
+  const { version: planVersion, ...rest } = event.detail as EventDetails[T] & { version?: number };
+  return {
+    eventId: event.id,
+    version: 1,
+    ...rest,
+    ...(planVersion !== undefined && { planVersion }),
+  } as EventDetail<T>;
+};
+
+/** A PutEvents entry for a domain event. */
+export const toEntry = (event: DomainEvent, eventBusName: string) => ({
+  Source: eventSource,
+  DetailType: event.type,
+  Detail: JSON.stringify(toDetail(event)),
+  Time: new Date(event.at),
+  EventBusName: eventBusName,
+});
+
+export const eventTypes = Object.keys(detailSchemas) as EventType[];
+
+/** The JSON Schema of each detail-type's `detail`, open to new optional fields (same version). */
+export const jsonSchemas = (): Record<string, unknown> =>
+  Object.fromEntries(
+    eventTypes.map((type) => [
+      `${type}.v1.json`,
+      {
+        $id: `urn:urgent-care-plans:events:${type}:v1`,
+        title: `${type} (detail, version 1)`,
+        description: `EventBridge event from source "${eventSource}", detail-type "${type}": the shape of its detail.`,
+        ...z.toJSONSchema(detailSchemas[type], { target: 'draft-2020-12', io: 'input' }),
+      },
+    ]),
+  );

@@ -1,0 +1,46 @@
+import type { EventType } from '../domain/events.ts';
+import { eventSource } from './catalogue.ts';
+
+/**
+ * Who subscribes to what on the bus: one EventBridge rule per entry in AWS, and the same
+ * patterns matched in-process by the local runtime. Patterns use only exact-value matching.
+ */
+export type Subscription = {
+  id: string;
+  consumer: 'notifications' | 'auditArchive';
+  pattern: { source: [typeof eventSource]; 'detail-type': EventType[]; detail?: Record<string, unknown[]> };
+};
+
+export const subscriptions: readonly Subscription[] = [
+  {
+    id: 'PlanChangeNotifications',
+    consumer: 'notifications',
+    pattern: {
+      source: [eventSource],
+      'detail-type': ['CarePlan.Submitted', 'CarePlan.Ratified', 'CarePlan.Returned', 'CarePlan.Withdrawn'],
+    },
+  },
+  {
+    id: 'BreakGlassAlerts',
+    consumer: 'notifications',
+    pattern: { source: [eventSource], 'detail-type': ['CarePlan.Accessed'], detail: { breakGlass: [true] } },
+  },
+  {
+    id: 'AuditArchive',
+    consumer: 'auditArchive',
+    pattern: {
+      source: [eventSource],
+      'detail-type': [
+        'Patient.Enrolled',
+        'CarePlan.Created',
+        'CarePlan.DraftUpdated',
+        'CarePlan.Submitted',
+        'CarePlan.Ratified',
+        'CarePlan.Returned',
+        'CarePlan.Withdrawn',
+        'Patient.Died',
+        'CarePlan.Accessed',
+      ],
+    },
+  },
+];

@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { isValidNhsNumber } from '../../domain/nhs-number.ts';
+import { type DevTokenOptions, ensureDevIssuer, issueDevToken } from '../../local/dev-issuer.ts';
+import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
+
+/**
+ * HTTP acceptance tests against the whole service on one machine (local/runtime.ts). One runtime
+ * per test file: the handler modules hold per-process singletons read from process.env.
+ */
+
+/** The n-th (from 0) valid NHS number of the 999 test range, by the Modulus 11 rule. */
+export const testNhsNumber = (n: number): string => {
+  let seen = -1;
+  for (let body = 0; body < 10_000_000; body += 1) {
+    const nine = `999${String(body).padStart(6, '0')}`;
+    for (let check = 0; check <= 9; check += 1) {
+      if (isValidNhsNumber(`${nine}${check}`)) {
+        seen += 1;
+        if (seen === n) return `${nine}${check}`;
+      }
+    }
+  }
+  throw new Error(`no ${n}-th NHS number in the 999 range`);
+};
+
+/** The same digits with the last one changed: fails the Modulus 11 check. */
+export const withWrongCheckDigit = (nhs: string): string => {
+  const last = Number(nhs.at(-1));
+  for (let d = 1; d <= 9; d += 1) {
+    const candidate = `${nhs.slice(0, 9)}${(last + d) % 10}`;
+    if (!isValidNhsNumber(candidate)) return candidate;
+  }
+  throw new Error('unreachable');
+};
+
+export type ApiResponse = {
+  status: number;
+  headers: Headers;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+  body: any;
+};
+
+export type CallOptions = {
+  token?: string;
+  /** Sent as JSON with `Content-Type: application/json`. */
+  json?: unknown;
+  /** Sent as is; set the content type in `headers`. */
+  raw?: string;
+  headers?: Record<string, string>;
+};
+
+export type Api = {
+  url: string;
+  dataDir: string;
+  runtime: LocalRuntime;
+  token(options: DevTokenOptions): string;
+  /** Signs arbitrary claims with the trusted dev issuer (iss, aud, iat and exp default). */
+  sign(claims: Record<string, unknown>, kind: 'staff' | 'citizen'): string;
+  call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
+  close(): Promise<void>;
+};
+
+export async function startApi(): Promise<Api> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ucp-api-'));
+  const runtime = await startLocalRuntime({ dataDir, port: 0, inMemory: true });
+  const issuer = ensureDevIssuer(dataDir);
+  return {
+    url: runtime.url,
+    dataDir,
+    runtime,
+    token: (options) => issueDevToken(dataDir, options),
+    sign: (claims, kind) => issuer.sign(claims, kind),
+    call: (method, path, options = {}) => call(runtime.url, method, path, options),
+    close: async () => {
+      await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function call(base: string, method: string, path: string, options: CallOptions): Promise<ApiResponse> {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.raw !== undefined) {
+    body = options.raw;
+  }
+  Object.assign(headers, options.headers);
+  const response = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined && { body }) });
+  const text = await response.text();
+  let parsed: unknown = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  return { status: response.status, headers: response.headers, text, body: parsed };
+}
+
+/** Asserts an RFC 9457 problem with this status: the media type, the four members, and no stack trace. */
+export function expectProblem(response: ApiResponse, status: number): void {
+  expect({ status: response.status, body: response.body }).toMatchObject({ status, body: { status } });
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(response.body).toEqual(
+    expect.objectContaining({
+      type: expect.any(String),
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+    }),
+  );
+  expect(response.body.title.length).toBeGreaterThan(0);
+  expect(response.body.detail.length).toBeGreaterThan(0);
+  expectNoStackTrace(response);
+}
+
+/** A 400 problem whose `errors` list names each given path. */
+export function expectBadRequest(response: ApiResponse, paths: string[]): void {
+  expectProblem(response, 400);
+  expect(Array.isArray(response.body.errors)).toBe(true);
+  for (const error of response.body.errors) {
+    expect(error).toEqual({ path: expect.any(String), message: expect.any(String) });
+  }
+  const named = response.body.errors.map((e: { path: string }) => e.path);
+  for (const path of paths) expect(named).toContain(path);
+}
+
+export function expectNoStackTrace(response: ApiResponse): void {
+  expect(response.text).not.toMatch(/\n\s+at \S/);
+  expect(response.text).not.toMatch(/"stack"/);
+  expect(response.text).not.toMatch(/node_modules|file:\/\//);
+}
+
+/** A body for POST /patients. */
+export const enrolment = (nhsNumber: string, overrides: Record<string, unknown> = {}) => ({
+  nhsNumber,
+  name: { given: 'Ada', family: 'Byron' },
+  birthDate: '1941-02-11',
+  postcode: 'SW1A 1AA',
+  gpPractice: 'A81001',
+  ...overrides,
+});
+
+export const etagOf = (response: ApiResponse): string => {
+  const etag = response.headers.get('etag');
+  if (etag === null) throw new Error(`no ETag on ${response.status} ${response.text}`);
+  return etag;
+};

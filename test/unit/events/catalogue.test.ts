@@ -1,0 +1,287 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { StaffActor } from '../../../domain/actor.ts';
+import { type DomainEvent, type EventType, raise } from '../../../domain/events.ts';
+import {
+  type CommandContext,
+  createPlan,
+  editDraft,
+  enrolPatient,
+  type Outcome,
+  ratifyPlan,
+  recordDeath,
+  returnPlan,
+  submitPlan,
+  withdrawPlan,
+} from '../../../domain/lifecycle.ts';
+import type { Relationship } from '../../../domain/permissions.ts';
+import type { PatientProfile, Plan } from '../../../domain/plan.ts';
+import type { Sections } from '../../../domain/sections.ts';
+import {
+  detailSchemas,
+  eventSource,
+  eventTypes,
+  jsonSchemas,
+  toDetail,
+  toEntry,
+} from '../../../events/catalogue.ts';
+
+const NHS = '9434765919';
+const GP_PRACTICE = 'A81001';
+const BUS = 'ucp-catalogue-bus';
+
+/** Strings that appear only inside the patient's profile, the plan's sections or command free text. */
+const secret = {
+  actorName: 'Dr Quill',
+  given: 'Philomena',
+  family: 'Quartermaine',
+  postcode: 'ZE2 9QZ',
+  email: 'philomena.quartermaine@example.org',
+  placeText: 'the blue caravan at Saltmarsh Lane',
+  homeAccess: 'keysafe 4417 behind the water butt',
+  whatMattersToMe: 'feeding the kingfishers every morning',
+  edited: 'wants her harp playlist on loop',
+  contact: 'Barnaby Quartermaine',
+  phone: '07700 900876',
+  diagnosis: 'mesothelioma of the left pleura',
+  medicines: 'locked tin under the piano stool',
+  cprDecidedBy: 'Dr Ignatius Fenwick-Holt',
+  recommendation: 'avoid IV antibiotics',
+  note: 'submission note about the morphine pump',
+  comments: 'return comments: clarify the syringe driver dose',
+  ratifyNote: 'ratified after the family meeting in the conservatory',
+  reason: 'withdrawal reason: her nephew objects to sharing',
+  deathReason: 'transferred for intractable seizures',
+  deathPlaceText: 'St Swithun hospice garden room',
+};
+
+const gp: StaffActor = {
+  kind: 'staff',
+  id: 'gp-1@A81001',
+  role: 'gp',
+  organisation: GP_PRACTICE,
+  name: secret.actorName,
+};
+const edClinician: StaffActor = { kind: 'staff', id: 'ed-1@RJ1', role: 'ed_clinician', organisation: 'RJ1' };
+
+const sections = (): Sections => ({
+  preferences: {
+    preferredPlaceOfDeath: { code: 'home', text: secret.placeText },
+    homeAccess: secret.homeAccess,
+  },
+  aboutMe: { whatMattersToMe: secret.whatMattersToMe },
+  contacts: { people: [{ name: secret.contact, relationship: 'son', phone: secret.phone }] },
+  clinical: {
+    diagnoses: [{ description: secret.diagnosis, primary: true }],
+    anticipatoryMedicines: { prescribed: true, location: secret.medicines },
+  },
+  cpr: {
+    decision: 'dnacpr',
+    decisionDate: '2026-11-20',
+    decidedBy: { name: secret.cprDecidedBy, role: 'gp' },
+    discussedWithPatient: true,
+  },
+  treatment: { ceiling: 'comfort', recommendations: [secret.recommendation] },
+  consent: { status: 'given', date: '2026-11-20' },
+});
+
+const profile: PatientProfile = {
+  nhsNumber: NHS,
+  name: { given: secret.given, family: secret.family },
+  birthDate: '1938-04-02',
+  postcode: secret.postcode,
+  gpPractice: GP_PRACTICE,
+  email: secret.email,
+};
+
+/** A fixed clock and id source: every run makes the same events. */
+let step = 0;
+const ctx = (actor: StaffActor, relationship: Relationship = 'careTeam'): CommandContext => {
+  step += 1;
+  const n = step;
+  return {
+    actor,
+    relationship,
+    now: new Date(Date.parse('2026-11-21T09:00:00.000Z') + n * 60_000).toISOString(),
+    newId: () => `01KAZ${String(n).padStart(21, '0')}`,
+  };
+};
+
+const events: DomainEvent[] = [];
+const ok = <T>(outcome: Outcome<T>): T => {
+  if (!outcome.ok) throw new Error(`refused: ${JSON.stringify(outcome.refusal)}`);
+  events.push(...outcome.events);
+  return outcome.value;
+};
+
+/** The story: enrolled, drafted, edited, submitted, returned, ratified twice, then withdrawn; and, on a branch, a death. */
+ok(enrolPatient(profile, ctx(gp, 'none')));
+let plan: Plan = ok(createPlan(null, { nhsNumber: NHS, gpPractice: GP_PRACTICE }, sections(), ctx(gp)));
+plan = ok(editDraft(plan, { aboutMe: { whatMattersToMe: secret.edited } }, ctx(gp)));
+plan = ok(
+  submitPlan(plan, { organisation: GP_PRACTICE, clinician: 'gp-1@A81001', note: secret.note }, ctx(gp)),
+);
+plan = ok(returnPlan(plan, { comments: secret.comments }, ctx(gp)));
+plan = ok(submitPlan(plan, { organisation: GP_PRACTICE }, ctx(gp)));
+plan = ok(ratifyPlan(plan, { note: secret.ratifyNote }, ctx(gp)));
+plan = ok(editDraft(plan, { aboutMe: { whatMattersToMe: secret.edited } }, ctx(gp)));
+plan = ok(ratifyPlan(plan, {}, ctx(gp)));
+const ratifiedTwice = plan;
+ok(withdrawPlan(ratifiedTwice, { reason: secret.reason }, ctx(gp)));
+ok(
+  recordDeath(
+    ratifiedTwice,
+    {
+      date: '2026-11-21',
+      place: 'hospice',
+      placeText: secret.deathPlaceText,
+      reasonIfNotPreferred: secret.deathReason,
+    },
+    ctx(gp),
+  ),
+);
+const accessCtx = ctx(edClinician, 'breakGlass');
+events.push(
+  raise(
+    'CarePlan.Accessed',
+    {
+      nhsNumber: NHS,
+      accessId: 'ACCESS-01',
+      reader: { id: edClinician.id, role: edClinician.role, organisation: edClinician.organisation },
+      action: 'read_plan',
+      purpose: 'unconscious in resus, no family present',
+      breakGlass: true,
+    },
+    accessCtx,
+  ),
+);
+
+const ofType = <T extends EventType>(type: T) => events.filter((e) => e.type === type) as DomainEvent<T>[];
+
+describe('event catalogue: details of real domain events', () => {
+  it('the story raises every detail-type in the catalogue, each event with a distinct id', () => {
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(eventTypes));
+    expect(eventTypes).toHaveLength(9);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+  });
+
+  it.each(eventTypes)('%s: the detail passes its schema exactly, with eventId and version 1', (type) => {
+    const ofThisType = events.filter((e) => e.type === type);
+    expect(ofThisType.length).toBeGreaterThan(0);
+    for (const event of ofThisType) {
+      const detail = toDetail(event);
+      // z.object strips unknown keys: equality means the detail has no field the catalogue lacks
+      expect(detailSchemas[type].parse(detail)).toEqual(detail);
+      expect(detail.eventId).toBe(event.id);
+      expect(detail.version).toBe(1);
+      // Every fact of the domain event travels, and nothing else but the envelope
+      const { eventId: _id, version: _v, ...facts } = detail as Record<string, unknown>;
+      if (type === 'CarePlan.Ratified') {
+        const { version: planVersion, ...rest } = event.detail as { version: number };
+        expect(facts).toStrictEqual({ ...rest, planVersion });
+      } else {
+        expect(facts).toStrictEqual(event.detail);
+        expect(detail).not.toHaveProperty('planVersion');
+      }
+    }
+  });
+
+  it('CarePlan.Ratified carries the published version as planVersion, and version is the schema version', () => {
+    const details = ofType('CarePlan.Ratified').map((e) => toDetail(e));
+    expect(details.map((d) => d.planVersion)).toEqual([1, 2]);
+    expect(details.map((d) => d.version)).toEqual([1, 1]);
+    expect(details.map((d) => d.revision)).toEqual([6, 8]);
+    expect(details[1]?.careTeam).toEqual([GP_PRACTICE]);
+  });
+
+  it('specific facts: submittedTo, death comparison and break-glass survive conversion', () => {
+    const [first, second] = ofType('CarePlan.Submitted').map((e) => toDetail(e));
+    expect(first?.submittedTo).toEqual({ organisation: GP_PRACTICE, clinician: 'gp-1@A81001' });
+    expect(second?.submittedTo).toEqual({ organisation: GP_PRACTICE });
+    const [died] = ofType('Patient.Died').map((e) => toDetail(e));
+    expect(died).toMatchObject({ date: '2026-11-21', place: 'hospice', diedInPreferredPlace: false });
+    const [accessed] = ofType('CarePlan.Accessed').map((e) => toDetail(e));
+    expect(accessed).toMatchObject({ breakGlass: true, action: 'read_plan', accessId: 'ACCESS-01' });
+    const [returned] = ofType('CarePlan.Returned').map((e) => toDetail(e));
+    expect(returned?.submittedBy).toEqual({ id: gp.id, role: 'gp', organisation: GP_PRACTICE });
+  });
+
+  it('no detail or entry carries profile, section content or command free text', () => {
+    const leaked = events.flatMap((event) => {
+      const wire = `${JSON.stringify(toDetail(event))}\n${JSON.stringify(toEntry(event, BUS))}`;
+      return Object.values(secret)
+        .filter((s) => wire.includes(s))
+        .map((s) => `${event.type}: ${s}`);
+    });
+    expect(leaked).toEqual([]);
+    // ...and the check is not vacuous: the plan itself does hold them
+    expect(JSON.stringify(ratifiedTwice)).toContain(secret.diagnosis);
+  });
+
+  it('names, not content: section lists are names only', () => {
+    const [created] = ofType('CarePlan.Created').map((e) => toDetail(e));
+    expect(created?.sections).toEqual([
+      'contacts',
+      'aboutMe',
+      'preferences',
+      'clinical',
+      'cpr',
+      'treatment',
+      'consent',
+    ]);
+    const updated = ofType('CarePlan.DraftUpdated').map((e) => toDetail(e).sections);
+    expect(updated).toEqual([['aboutMe'], ['aboutMe']]);
+  });
+});
+
+describe('toEntry', () => {
+  it.each(eventTypes)('%s: a PutEvents entry from source urgent-care-plans on the given bus', (type) => {
+    for (const event of events.filter((e) => e.type === type)) {
+      const entry = toEntry(event, BUS);
+      expect(Object.keys(entry).sort()).toEqual(['Detail', 'DetailType', 'EventBusName', 'Source', 'Time']);
+      expect(entry.Source).toBe('urgent-care-plans');
+      expect(entry.Source).toBe(eventSource);
+      expect(entry.DetailType).toBe(type);
+      expect(entry.EventBusName).toBe(BUS);
+      expect(typeof entry.Detail).toBe('string');
+      expect(entry.Detail).toBe(JSON.stringify(toDetail(event)));
+      expect(JSON.parse(entry.Detail)).toEqual(toDetail(event));
+      expect(entry.Time).toEqual(new Date(event.at));
+      expect(entry.Time.toISOString()).toBe(event.at);
+    }
+  });
+});
+
+describe('published JSON Schemas (events/schemas)', () => {
+  const dir = join(import.meta.dirname, '../../../events/schemas');
+
+  it('the files are exactly the catalogue: one per detail-type, no more, no fewer', () => {
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual(Object.keys(jsonSchemas()).sort());
+    expect(files).toEqual(eventTypes.map((t) => `${t}.v1.json`).sort());
+  });
+
+  it('each file deep-equals jsonSchemas() (run `npm run events:schemas` after changing catalogue.ts)', () => {
+    const schemas = jsonSchemas();
+    for (const [file, schema] of Object.entries(schemas)) {
+      const onDisk = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      expect(onDisk, `events/schemas/${file} is stale: run npm run events:schemas`).toStrictEqual(schema);
+    }
+  });
+
+  it('each schema names its detail-type, requires the envelope and is open to new optional fields', () => {
+    for (const type of eventTypes) {
+      const schema = jsonSchemas()[`${type}.v1.json`] as {
+        $id: string;
+        required: string[];
+        properties: Record<string, unknown>;
+        additionalProperties?: unknown;
+      };
+      expect(schema.$id).toBe(`urn:urgent-care-plans:events:${type}:v1`);
+      expect(schema.required).toEqual(expect.arrayContaining(['eventId', 'version', 'nhsNumber']));
+      expect(schema.properties.version).toMatchObject({ const: 1 });
+      expect(schema.additionalProperties).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,285 @@
+import {
+  ConditionalCheckFailedException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  RequestLimitExceeded,
+  ThrottlingException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { invoke } from '../../support/api-gateway.ts';
+import {
+  AMBULANCE,
+  FAMILY,
+  GIVEN,
+  NHS,
+  NHS_SPACED,
+  PlanStory,
+  planStrings,
+  revisionItem,
+} from '../../support/fixtures.ts';
+import { handlerEnvironment, UNIT_TABLE } from '../../support/handler-env.ts';
+import { captureLogs } from '../../support/logs.ts';
+
+const env = handlerEnvironment();
+const { handler } = await import('../../../functions/http/summary.ts');
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const paramedicToken = env.token({ role: 'paramedic', org: AMBULANCE, sub: 'paramedic-1' });
+const path = `/patients/${NHS}/plan/summary`;
+const resource = '/patients/{nhs}/plan/summary';
+const getSummary = (query?: Record<string, string>, token = paramedicToken) =>
+  invoke(handler, { method: 'GET', path, resource, token, ...(query && { query }) });
+
+const published = PlanStory.published(NHS, 1);
+const ratified = published.records.at(-1);
+if (!ratified) throw new Error('no fixture');
+const currentRevision = { Items: [revisionItem(ratified)], Count: 1 };
+
+/** Personal and clinical data that must never reach a log line or an error body. */
+const personal = [NHS, NHS_SPACED, GIVEN, FAMILY, ...planStrings];
+const commandNames = () => ddb.calls().map((call) => (call.args[0] as object).constructor.name);
+
+let logs: ReturnType<typeof captureLogs>;
+beforeEach(() => {
+  ddb.reset();
+  logs = captureLogs();
+});
+afterEach(() => {
+  logs.restore();
+  // Checked after every test: nothing the handler logged may identify the patient.
+  expect(logs.containing(personal)).toEqual([]);
+});
+afterAll(() => {
+  ddb.restore();
+  env.cleanup();
+});
+
+describe('GET /patients/{nhs}/plan/summary', () => {
+  it('reads once, writes the access record, then answers with the crisis summary', async () => {
+    ddb.on(QueryCommand).resolves(currentRevision);
+    ddb.on(PutCommand).resolves({});
+
+    const response = await getSummary({ purpose: 'emergency call' });
+
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json');
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toEqual({
+      nhsNumber: NHS,
+      version: 1,
+      ratifiedAt: published.current.published?.ratifiedAt,
+      cpr: {
+        decision: 'dnacpr',
+        decisionDate: '2026-11-20',
+        decidedBy: { name: 'Dr A Patel', role: 'gp' },
+        discussedWithPatient: true,
+      },
+      treatment: { ceiling: 'comfort', carePriority: 5 },
+      preferredPlaceOfDeath: { code: 'home', text: 'at home with my cat' },
+      anticipatoryMedicines: { prescribed: true, location: 'kitchen drawer' },
+      contacts: [{ name: 'Ruth Byron', relationship: 'daughter', phone: '07700 900123' }],
+      homeAccess: 'key safe by the back door, code from daughter',
+    });
+
+    expect(commandNames()).toEqual(['QueryCommand', 'PutCommand']);
+    const [query] = ddb.commandCalls(QueryCommand);
+    expect(query?.args[0].input).toEqual({
+      TableName: UNIT_TABLE,
+      KeyConditionExpression: 'pk = :pk and begins_with(sk, :rev)',
+      ExpressionAttributeValues: { ':pk': `PATIENT#${NHS}`, ':rev': 'REV#' },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    });
+
+    const [put] = ddb.commandCalls(PutCommand);
+    const input = put?.args[0].input;
+    expect(input?.TableName).toBe(UNIT_TABLE);
+    expect(input?.ConditionExpression).toBe('attribute_not_exists(sk)');
+    const item = input?.Item as Record<string, unknown>;
+    const reader = { id: 'paramedic-1', role: 'paramedic', organisation: AMBULANCE };
+    expect(item).toEqual({
+      pk: `PATIENT#${NHS}`,
+      sk: `ACCESS#${item.at}#${item.id}`,
+      type: 'access',
+      nhsNumber: NHS,
+      id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      actor: reader,
+      action: 'read_summary',
+      purpose: 'emergency call',
+      breakGlass: false,
+      events: [
+        {
+          id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
+          type: 'CarePlan.Accessed',
+          at: item.at,
+          detail: {
+            nhsNumber: NHS,
+            accessId: item.id,
+            reader,
+            action: 'read_summary',
+            purpose: 'emergency call',
+            breakGlass: false,
+          },
+        },
+      ],
+    });
+  });
+
+  it('does not answer before the access record is written', async () => {
+    ddb.on(QueryCommand).resolves(currentRevision);
+    let release: () => void = () => undefined;
+    const written = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let answered = false;
+    ddb.on(PutCommand).callsFake(async () => {
+      await written;
+      return {};
+    });
+
+    const pending = getSummary().then((r) => {
+      answered = true;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe(false);
+    expect(commandNames()).toEqual(['QueryCommand', 'PutCommand']);
+    release();
+    expect((await pending).status).toBe(200);
+  });
+
+  it.each([
+    [
+      'a server error',
+      () => new InternalServerError({ message: 'Internal server error', $metadata: {} }),
+      500,
+    ],
+    ['a network failure', () => Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }), 500],
+    [
+      'a condition failure',
+      () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      500,
+    ],
+    [
+      'throttling',
+      () =>
+        new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeded', $metadata: {} }),
+      503,
+    ],
+  ])(
+    'fails the read when the access record cannot be written (%s): no unaudited access',
+    async (_, error, status) => {
+      ddb.on(QueryCommand).resolves(currentRevision);
+      ddb.on(PutCommand).rejects(error());
+
+      const response = await getSummary({ purpose: 'emergency call' });
+
+      expect(response.status).toBe(status);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+      expect(commandNames()).toEqual(['QueryCommand', 'PutCommand']);
+      // No plan data, no patient identifier: only the problem.
+      for (const secret of personal) expect(response.raw).not.toContain(secret);
+      expect(Object.keys(response.body ?? {}).sort()).toEqual(['detail', 'status', 'title', 'type']);
+    },
+  );
+
+  it.each([
+    [
+      'ProvisionedThroughputExceededException',
+      () =>
+        new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeded', $metadata: {} }),
+    ],
+    [
+      'ThrottlingException',
+      () => new ThrottlingException({ message: 'Throughput exceeds the limit', $metadata: {} }),
+    ],
+    [
+      'RequestLimitExceeded',
+      () => new RequestLimitExceeded({ message: 'Throughput exceeds the account limit', $metadata: {} }),
+    ],
+  ])('answers 503 with Retry-After when the read is throttled (%s)', async (name, error) => {
+    ddb.on(QueryCommand).rejects(error());
+
+    const response = await getSummary();
+
+    expect(response.status).toBe(503);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.headers['retry-after']).toBe('1');
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toEqual({
+      type: 'about:blank',
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'the service is busy: try again shortly',
+    });
+    expect(response.raw).not.toMatch(/stack|\bat .+:\d+:\d+|node_modules|Rate of requests|Throughput/);
+    // Nothing was read, so nothing is audited and nothing written.
+    expect(commandNames()).toEqual(['QueryCommand']);
+    // The warning names the error, and only that.
+    const warnings = logs.lines.filter((line) => line.includes('data store throttled'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] as string)).toMatchObject({
+      level: 'WARN',
+      message: 'data store throttled',
+      error: name,
+    });
+  });
+
+  it('answers a bare 500 problem for an unexpected failure, without its message or stack', async () => {
+    ddb
+      .on(QueryCommand)
+      .rejects(
+        new TypeError(`Cannot read properties of undefined (reading '${NHS}') for ${GIVEN} ${FAMILY}`),
+      );
+
+    const response = await getSummary();
+
+    expect(response.status).toBe(500);
+    expect(response.headers['content-type']).toBe('application/problem+json');
+    expect(response.body).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'something went wrong; nothing was changed',
+    });
+    expect(response.raw).not.toMatch(/TypeError|Cannot read|stack|node_modules/);
+    const errors = logs.lines.filter((line) => line.includes('unhandled failure'));
+    expect(errors).toHaveLength(1);
+    expect(JSON.parse(errors[0] as string)).toMatchObject({ level: 'ERROR', error: 'TypeError' });
+  });
+
+  it('answers 404 for a withdrawn plan, with no plan data', async () => {
+    const story = PlanStory.published(NHS, 1);
+    const withdrawn = story.withdraw();
+    ddb.on(QueryCommand).resolves({ Items: [revisionItem(withdrawn)] });
+    ddb.on(PutCommand).resolves({});
+
+    const response = await getSummary();
+
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      detail: 'this patient has no published plan that is shared',
+    });
+  });
+
+  it('answers 401 without a token, touching no data', async () => {
+    const response = await invoke(handler, { method: 'GET', path, resource });
+
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+    expect(response.body).toEqual({
+      type: 'about:blank',
+      title: 'Unauthorized',
+      status: 401,
+      detail: 'missing bearer token',
+    });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
