@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type HttpFunctionName, httpFunctions, type RouteSpec, routes } from '../functions/http/routes.ts';
+import { type ApiEventInput, apiEvent, lambdaContext } from './api-gateway.ts';
 import { createLocalBus } from './bus.ts';
 import { ensureDevIssuer } from './dev-issuer.ts';
 import { ensureTable, localDynamoClientConfig, startDynamo } from './dynamo.ts';
@@ -163,35 +163,16 @@ async function dispatch(
     Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
   );
   const query = Object.fromEntries(url.searchParams);
-  const requestId = randomUUID();
-  const event = {
-    resource: route.path,
+  const event = apiEvent({
+    method: method as ApiEventInput['method'],
     path,
-    httpMethod: method,
+    resource: route.path,
     headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: Object.keys(query).length ? query : null,
-    multiValueQueryStringParameters: Object.keys(query).length
-      ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]]))
-      : null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {
-      requestId,
-      httpMethod: method,
-      path,
-      resourcePath: route.path,
-      stage: 'local',
-      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
-    },
-    body,
-    isBase64Encoded: false,
-  } as unknown as APIGatewayProxyEvent;
-  const context = {
-    awsRequestId: requestId,
-    functionName: route.fn,
-    getRemainingTimeInMillis: () => 29_000,
-  } as unknown as Context;
+    ...(Object.keys(query).length > 0 && { query }),
+    ...(body !== null && { body }),
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+  });
+  const context = lambdaContext(route.fn, event.requestContext.requestId);
   const result = await handlers[route.fn](event, context);
   res.writeHead(result.statusCode, result.headers as Record<string, string>);
   res.end(result.body ?? '');

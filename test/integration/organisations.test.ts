@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openApiDocument } from '../../functions/http/openapi.ts';
+import { type ApiEventInput, invoke } from '../../local/api-gateway.ts';
 import { ensureDevIssuer, issueDevToken } from '../../local/dev-issuer.ts';
-import { type ApiEventInput, invoke } from '../support/api-gateway.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 import { GP_PRACTICE, NHS } from '../support/fixtures.ts';
 

@@ -12,7 +12,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RevisionRecord } from '../../../functions/platform/plan-repository.ts';
-import { invoke } from '../../support/api-gateway.ts';
+import { invoke } from '../../../local/api-gateway.ts';
 import {
   AMBULANCE,
   allSections,

@@ -2,7 +2,7 @@ import { InternalServerError, ProvisionedThroughputExceededException } from '@aw
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { invoke } from '../../support/api-gateway.ts';
+import { invoke } from '../../../local/api-gateway.ts';
 import {
   AMBULANCE,
   FAMILY,

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 
 /**
- * API Gateway REST (v1) proxy events, as the real integration sends them: the route is resolved
- * by the handler's middy http-router from `path`, so `pathParameters` is null here.
+ * API Gateway REST (v1) proxy events, as the real integration sends them: the local runtime,
+ * the tests and the benchmarks all call the handlers with these. The route is resolved by the
+ * handler's middy http-router from `path`, so `pathParameters` is null here.
  */
 export type ApiEventInput = {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -15,12 +17,12 @@ export type ApiEventInput = {
   query?: Record<string, string>;
   /** An object is sent as JSON with `Content-Type: application/json`; a string as is. */
   body?: unknown;
+  sourceIp?: string;
+  requestId?: string;
 };
 
 export const apiEvent = (input: ApiEventInput): APIGatewayProxyEvent => {
   const headers: Record<string, string> = {
-    Host: 'api.example.nhs.uk',
-    'User-Agent': 'vitest',
     ...(input.token !== undefined && { Authorization: `Bearer ${input.token}` }),
     ...(input.body !== undefined && typeof input.body !== 'string' && { 'Content-Type': 'application/json' }),
     ...input.headers,
@@ -63,15 +65,15 @@ export const apiEvent = (input: ApiEventInput): APIGatewayProxyEvent => {
         cognitoIdentityId: null,
         cognitoIdentityPoolId: null,
         principalOrgId: null,
-        sourceIp: '192.0.2.1',
+        sourceIp: input.sourceIp ?? '127.0.0.1',
         user: null,
-        userAgent: 'vitest',
+        userAgent: input.headers?.['user-agent'] ?? null,
         userArn: null,
       },
       path: `/v1${input.path}`,
       stage: 'v1',
-      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      requestTimeEpoch: Date.parse('2026-11-21T10:00:00.000Z'),
+      requestId: input.requestId ?? randomUUID(),
+      requestTimeEpoch: Date.now(),
       resourceId: 'abc123',
       resourcePath: input.resource ?? input.path,
     },
@@ -79,14 +81,14 @@ export const apiEvent = (input: ApiEventInput): APIGatewayProxyEvent => {
 };
 
 /** A Lambda context with the remaining time a real invocation would report. */
-export const lambdaContext = (): Context => ({
+export const lambdaContext = (functionName = 'ucp-local', awsRequestId: string = randomUUID()): Context => ({
   callbackWaitsForEmptyEventLoop: false,
-  functionName: 'ucp-test',
+  functionName,
   functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:eu-west-2:123456789012:function:ucp-test',
+  invokedFunctionArn: `arn:aws:lambda:eu-west-2:123456789012:function:${functionName}`,
   memoryLimitInMB: '256',
-  awsRequestId: 'b7f0a9c2-0000-4000-8000-000000000001',
-  logGroupName: '/aws/lambda/ucp-test',
+  awsRequestId,
+  logGroupName: `/aws/lambda/${functionName}`,
   logStreamName: '2026/11/21/[$LATEST]abcdef',
   getRemainingTimeInMillis: () => 10_000,
   done: () => undefined,
