@@ -7,7 +7,8 @@ import {
   type RecipientKind,
   recipientsOf,
 } from '../../domain/notifications.ts';
-import { detailSchemas, eventSource } from '../../events/catalogue.ts';
+import { detailSchemas } from '../../events/catalogue.ts';
+import { eventSource } from '../../events/wire.ts';
 import { planRepository } from '../platform/dynamo.ts';
 import { logger } from '../platform/logger.ts';
 import { type Mailer, sesMailer } from '../platform/mailer.ts';

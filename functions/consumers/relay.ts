@@ -9,7 +9,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { DomainEvent } from '../../domain/events.ts';
-import { toEntry } from '../../events/catalogue.ts';
+import { toEntry } from '../../events/wire.ts';
 import { logger } from '../platform/logger.ts';
 
 /** Puts entries on the bus; returns one result per entry, in order (an `ErrorCode` marks a failure). */

@@ -11,7 +11,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DomainEvent, raise } from '../../domain/events.ts';
-import { toDetail, toEntry } from '../../events/catalogue.ts';
+import { toDetail, toEntry } from '../../events/wire.ts';
 import type { ArchivedEvent } from '../../functions/consumers/audit-archive.ts';
 import { createLocalBus } from '../../local/bus.ts';
 import { type LocalS3, startS3 } from '../../local/s3.ts';

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ActorRef } from '../../domain/actor.ts';
 import { type DomainEvent, raise } from '../../domain/events.ts';
 import type { Organisation } from '../../domain/organisation.ts';
-import { eventSource, toDetail } from '../../events/catalogue.ts';
+import { eventSource, toDetail } from '../../events/wire.ts';
 import {
   createNotificationHandler,
   InvalidEventDetail,

@@ -1,8 +1,8 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DomainEvent, type EventDetails, type EventType, raise } from '../../domain/events.ts';
-import { toDetail, toEntry } from '../../events/catalogue.ts';
 import { type Subscription, subscriptions } from '../../events/subscriptions.ts';
+import { toDetail, toEntry } from '../../events/wire.ts';
 import { createLocalBus, matches } from '../../local/bus.ts';
 import { captureLogs } from '../support/logs.ts';
 

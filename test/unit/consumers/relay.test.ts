@@ -9,7 +9,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../domain/events.ts';
-import { toEntry } from '../../../events/catalogue.ts';
+import { toEntry } from '../../../events/wire.ts';
 import type { Publish } from '../../../functions/consumers/relay.ts';
 import { captureLogs } from '../../support/logs.ts';
 import { accessEvents, outboxItem, streamRecord } from '../../support/stream-records.ts';
