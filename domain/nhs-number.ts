@@ -1,4 +1,4 @@
-// A namespace import lets the bundler drop what is not used (the whole of `{ z }` is about 450 KB).
+// A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
 import * as z from 'zod';
 
 const weights = [10, 9, 8, 7, 6, 5, 4, 3, 2];
@@ -15,7 +15,7 @@ export const isValidNhsNumber = (digits: string): boolean => {
 /** Accepts spaces as people write it (`943 476 5919`); stores and compares without them. */
 export const normaliseNhsNumber = (input: string): string => input.replace(/\s+/g, '');
 
-export const NhsNumber = z
+export const NhsNumber = /* @__PURE__ */ z
   .string()
   .transform(normaliseNhsNumber)
   .refine(isValidNhsNumber, 'is not a valid NHS number (10 digits with a Modulus 11 check digit)')

@@ -1,7 +1,7 @@
 import { type Actor, isClinician, isRatifier, isUrgentCare, type Role } from './actor.ts';
 import type { Plan } from './plan.ts';
 import { forbidden, type Refusal } from './refusals.ts';
-import { type SectionName, SectionName as SectionNames } from './sections.ts';
+import { type SectionName, sectionNames } from './sections.ts';
 
 /**
  * How the reader stands to this patient. `self` is the patient or their named carer;
@@ -21,7 +21,7 @@ export type Command =
   | 'recordDeath';
 
 const patientSections: readonly SectionName[] = ['personal', 'contacts', 'aboutMe', 'preferences', 'legal'];
-const allSections: readonly SectionName[] = SectionNames.options;
+const allSections: readonly SectionName[] = sectionNames;
 
 type Grant = {
   /** Relationships under which the role may read the published plan, its summary and history. */

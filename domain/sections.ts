@@ -1,4 +1,4 @@
-// A namespace import lets the bundler drop what is not used (the whole of `{ z }` is about 450 KB).
+// A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
 import * as z from 'zod';
 import { OdsCode } from './actor.ts';
 
@@ -7,16 +7,20 @@ import { OdsCode } from './actor.ts';
  * Every object is strict: an unknown field is a client error, never silently dropped.
  */
 const text = (max = 2000) => z.string().trim().min(1).max(max);
-const isoDate = z.iso.date();
-const Person = z.strictObject({ name: text(200), role: text(100), registration: text(50).optional() });
+const isoDate = /* @__PURE__ */ z.iso.date();
+const Person = /* @__PURE__ */ z
+  .strictObject({ name: text(200), role: text(100), registration: text(50).optional() })
+  .meta({ id: 'Person' });
 
-export const PlaceCode = z
+export const PlaceCode = /* @__PURE__ */ z
   .enum(['home', 'care_home', 'hospice', 'hospital', 'other'])
   .meta({ id: 'PlaceCode' });
 export type PlaceCode = z.infer<typeof PlaceCode>;
-export const Place = z.strictObject({ code: PlaceCode, text: text(500).optional() }).meta({ id: 'Place' });
+export const Place = /* @__PURE__ */ z
+  .strictObject({ code: PlaceCode, text: text(500).optional() })
+  .meta({ id: 'Place' });
 
-export const PersonalSection = z
+export const PersonalSection = /* @__PURE__ */ z
   .strictObject({
     preferredName: text(200).optional(),
     language: text(100).optional(),
@@ -27,7 +31,7 @@ export const PersonalSection = z
   })
   .meta({ id: 'PersonalSection' });
 
-export const Contact = z
+export const Contact = /* @__PURE__ */ z
   .strictObject({
     name: text(200),
     relationship: text(100).optional(),
@@ -42,11 +46,11 @@ export const Contact = z
   })
   .meta({ id: 'Contact' });
 
-export const ContactsSection = z
+export const ContactsSection = /* @__PURE__ */ z
   .strictObject({ people: z.array(Contact).max(30) })
   .meta({ id: 'ContactsSection' });
 
-export const AboutMeSection = z
+export const AboutMeSection = /* @__PURE__ */ z
   .strictObject({
     whatMattersToMe: text().optional(),
     dailyActivities: text().optional(),
@@ -55,7 +59,7 @@ export const AboutMeSection = z
   })
   .meta({ id: 'AboutMeSection' });
 
-export const PreferencesSection = z
+export const PreferencesSection = /* @__PURE__ */ z
   .strictObject({
     preferredPlaceOfCare: Place.optional(),
     preferredPlaceOfDeath: Place.optional(),
@@ -72,7 +76,7 @@ export const PreferencesSection = z
   })
   .meta({ id: 'PreferencesSection' });
 
-export const LegalSection = z
+export const LegalSection = /* @__PURE__ */ z
   .strictObject({
     lastingPowerOfAttorney: z
       .strictObject({
@@ -90,11 +94,11 @@ export const LegalSection = z
   })
   .meta({ id: 'LegalSection' });
 
-export const AnticipatoryMedicines = z
+export const AnticipatoryMedicines = /* @__PURE__ */ z
   .strictObject({ prescribed: z.boolean(), location: text(500).optional(), details: text().optional() })
   .meta({ id: 'AnticipatoryMedicines', description: '"Just in case" medicines: prescribed? where kept?' });
 
-export const ClinicalSection = z
+export const ClinicalSection = /* @__PURE__ */ z
   .strictObject({
     diagnoses: z
       .array(
@@ -124,9 +128,11 @@ export const ClinicalSection = z
   })
   .meta({ id: 'ClinicalSection' });
 
-export const CprDecision = z.enum(['dnacpr', 'for_cpr', 'not_discussed']).meta({ id: 'CprDecision' });
+export const CprDecision = /* @__PURE__ */ z
+  .enum(['dnacpr', 'for_cpr', 'not_discussed'])
+  .meta({ id: 'CprDecision' });
 
-export const CprSection = z
+export const CprSection = /* @__PURE__ */ z
   .strictObject({
     decision: CprDecision,
     decisionDate: isoDate.optional(),
@@ -151,7 +157,7 @@ export const CprSection = z
   })
   .meta({ id: 'CprSection' });
 
-export const TreatmentSection = z
+export const TreatmentSection = /* @__PURE__ */ z
   .strictObject({
     ceiling: z.enum(['full_escalation', 'selective', 'comfort']),
     carePriority: z
@@ -165,7 +171,7 @@ export const TreatmentSection = z
   })
   .meta({ id: 'TreatmentSection' });
 
-export const ConsentSection = z
+export const ConsentSection = /* @__PURE__ */ z
   .strictObject({
     status: z.enum(['given', 'best_interests', 'withdrawn']),
     date: isoDate,
@@ -173,7 +179,7 @@ export const ConsentSection = z
   })
   .meta({ id: 'ConsentSection' });
 
-export const ReviewSection = z.strictObject({ date: isoDate }).meta({ id: 'ReviewSection' });
+export const ReviewSection = /* @__PURE__ */ z.strictObject({ date: isoDate }).meta({ id: 'ReviewSection' });
 
 export const sectionSchemas = {
   personal: PersonalSection,
@@ -188,11 +194,24 @@ export const sectionSchemas = {
   review: ReviewSection,
 } as const;
 
-export const SectionName = z.enum(Object.keys(sectionSchemas) as [keyof typeof sectionSchemas]);
+/** The section names, in the order DOMAIN.md lists them. */
+export const sectionNames = [
+  'personal',
+  'contacts',
+  'aboutMe',
+  'preferences',
+  'legal',
+  'clinical',
+  'cpr',
+  'treatment',
+  'consent',
+  'review',
+] as const satisfies readonly (keyof typeof sectionSchemas)[];
+export const SectionName = /* @__PURE__ */ z.enum(sectionNames).meta({ id: 'SectionName' });
 export type SectionName = z.infer<typeof SectionName>;
 
 /** Some or all sections: each one given replaces that section whole. */
-export const Sections = z
+export const Sections = /* @__PURE__ */ z
   .strictObject({
     personal: PersonalSection.optional(),
     contacts: ContactsSection.optional(),
@@ -209,4 +228,4 @@ export const Sections = z
 export type Sections = z.infer<typeof Sections>;
 
 export const sectionNamesOf = (sections: Sections): SectionName[] =>
-  SectionName.options.filter((name) => sections[name] !== undefined);
+  sectionNames.filter((name) => sections[name] !== undefined);

@@ -8,7 +8,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Actor } from '../../domain/actor.ts';
-import { NhsNumber } from '../../domain/nhs-number.ts';
+import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
 import {
   createTokenVerifier,
   InsufficientProofing,
@@ -80,12 +80,13 @@ export const parseBody = <S extends z.ZodType>(schema: S, body: unknown): z.outp
 };
 
 export const nhsNumberParam = (request: ApiRequest): string => {
-  const result = NhsNumber.safeParse(request.params.nhs ?? '');
-  if (!result.success)
+  const nhsNumber = normaliseNhsNumber(request.params.nhs ?? '');
+  if (!isValidNhsNumber(nhsNumber)) {
     throw badRequest('the NHS number in the path is not valid', [
       { path: 'nhs', message: 'is not a valid NHS number' },
     ]);
-  return result.data;
+  }
+  return nhsNumber;
 };
 
 /** `?limit=` (1..200, default 50) and the opaque `next` cursor. */

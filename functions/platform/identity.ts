@@ -17,19 +17,62 @@ import {
 import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
 import { isJwks, type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-// A namespace import lets the bundler drop what is not used (the whole of `{ z }` is about 450 KB).
-import * as z from 'zod';
-import { type Actor, CitizenRole, OdsCode, ProofingLevel, StaffRole } from '../../domain/actor.ts';
+import {
+  type Actor,
+  type CitizenRole,
+  citizenRoles,
+  odsCodePattern,
+  type ProofingLevel,
+  proofingLevels,
+  type StaffRole,
+  staffRoles,
+} from '../../domain/actor.ts';
 
-export const TrustedIssuer = z.object({
-  kind: z.enum(['staff', 'citizen']),
-  issuer: z.string().min(1),
-  audience: z.string().min(1),
-  jwksUri: z.url(),
+/**
+ * Token claims and issuer settings are checked by hand, not with zod: the crisis lookup's bundle
+ * then carries no validation library at all (see bench/).
+ */
+type Check = (value: unknown) => boolean;
+const text: Check = (v) => typeof v === 'string' && v.length > 0;
+const number: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const oneOf =
+  (values: readonly string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v);
+const pattern =
+  (re: RegExp): Check =>
+  (v) =>
+    typeof v === 'string' && re.test(v);
+const optional =
+  (check: Check): Check =>
+  (v) =>
+    v === undefined || check(v);
+const url: Check = (v) => typeof v === 'string' && URL.canParse(v);
+
+/** The names of the fields that fail their check (never their values: they may be an NHS number). */
+const failing = (shape: Record<string, Check>, value: unknown): string[] => {
+  const record = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  return Object.entries(shape)
+    .filter(([field, check]) => !check(record[field]))
+    .map(([field]) => field);
+};
+
+export type TrustedIssuer = {
+  kind: 'staff' | 'citizen';
+  issuer: string;
+  audience: string;
+  jwksUri: string;
   /** Inline public keys: when present they are the only keys trusted, nothing is fetched. */
-  jwks: z.custom<Jwks>((value) => isJwks(value as Parameters<typeof isJwks>[0]), 'must be a JWKS').optional(),
-});
-export type TrustedIssuer = z.infer<typeof TrustedIssuer>;
+  jwks?: Jwks;
+};
+
+const trustedIssuerShape: Record<keyof TrustedIssuer, Check> = {
+  kind: oneOf(['staff', 'citizen']),
+  issuer: text,
+  audience: text,
+  jwksUri: url,
+  jwks: optional((v) => isJwks(v as Parameters<typeof isJwks>[0])),
+};
 
 /** Reads the JSON array of trusted issuers from `TRUSTED_ISSUERS`. */
 export function trustedIssuersFromEnv(
@@ -43,9 +86,13 @@ export function trustedIssuersFromEnv(
   } catch {
     throw new Error('TRUSTED_ISSUERS is not valid JSON');
   }
-  const parsed = z.array(TrustedIssuer).min(1).safeParse(json);
-  if (!parsed.success) throw new Error(`TRUSTED_ISSUERS is invalid:\n${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  if (!Array.isArray(json) || json.length === 0)
+    throw new Error('TRUSTED_ISSUERS must be a non-empty JSON array');
+  json.forEach((issuer, i) => {
+    const bad = failing(trustedIssuerShape, issuer);
+    if (bad.length > 0) throw new Error(`TRUSTED_ISSUERS[${i}] is invalid: ${bad.join(', ')}`);
+  });
+  return json as TrustedIssuer[];
 }
 
 /** The request has no acceptable credentials: 401. `reason` is safe to return and log. */
@@ -69,14 +116,14 @@ export class InsufficientProofing extends Error {
 }
 
 // exp is optional to aws-jwt-verify; a token that never expires is not acceptable here.
-const common = { sub: z.string().min(1), name: z.string().min(1).optional(), exp: z.number() };
-const StaffClaims = z.object({ ...common, role: StaffRole, ods: OdsCode });
-const CitizenClaims = z.object({
+const common = { sub: text, name: optional(text), exp: number };
+const staffClaims = { ...common, role: oneOf(staffRoles), ods: pattern(odsCodePattern) };
+const citizenClaims = {
   ...common,
-  role: CitizenRole.default('patient'),
-  nhs_number: z.string().regex(/^\d{10}$/),
-  identity_proofing_level: ProofingLevel,
-});
+  role: optional(oneOf(citizenRoles)),
+  nhs_number: pattern(/^\d{10}$/),
+  identity_proofing_level: oneOf(proofingLevels),
+};
 
 export type TokenVerifier = { verify(authorizationHeader: string | undefined): Promise<Actor> };
 
@@ -146,27 +193,33 @@ function unauthenticated(err: unknown): unknown {
 }
 
 /** Names only the offending claims, never their values (they may be an NHS number or a name). */
-function claims<T extends z.ZodType>(schema: T, payload: JwtPayload): z.output<T> {
-  const parsed = schema.safeParse(payload);
-  if (parsed.success) return parsed.data;
-  const paths = [...new Set(parsed.error.issues.map((i) => i.path.join('.')))];
-  throw new Unauthenticated(`invalid token claims: ${paths.join(', ')}`);
+function claims(shape: Record<string, Check>, payload: JwtPayload): Record<string, unknown> {
+  const bad = failing(shape, payload);
+  if (bad.length > 0) throw new Unauthenticated(`invalid token claims: ${bad.join(', ')}`);
+  return payload;
 }
 
 function staffActor(payload: JwtPayload): Actor {
-  const c = claims(StaffClaims, payload);
-  return { kind: 'staff', id: c.sub, role: c.role, organisation: c.ods, ...(c.name && { name: c.name }) };
+  const c = claims(staffClaims, payload);
+  return {
+    kind: 'staff',
+    id: c.sub as string,
+    role: c.role as StaffRole,
+    organisation: c.ods as string,
+    ...(typeof c.name === 'string' && { name: c.name }),
+  };
 }
 
 function citizenActor(payload: JwtPayload): Actor {
-  const c = claims(CitizenClaims, payload);
-  if (c.identity_proofing_level !== 'P9') throw new InsufficientProofing(c.identity_proofing_level);
+  const c = claims(citizenClaims, payload);
+  const level = c.identity_proofing_level as ProofingLevel;
+  if (level !== 'P9') throw new InsufficientProofing(level);
   return {
     kind: 'citizen',
-    id: c.sub,
-    role: c.role,
-    nhsNumber: c.nhs_number,
-    proofingLevel: c.identity_proofing_level,
-    ...(c.name && { name: c.name }),
+    id: c.sub as string,
+    role: (c.role as CitizenRole | undefined) ?? 'patient',
+    nhsNumber: c.nhs_number as string,
+    proofingLevel: level,
+    ...(typeof c.name === 'string' && { name: c.name }),
   };
 }

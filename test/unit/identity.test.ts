@@ -173,10 +173,10 @@ describe('trustedIssuersFromEnv', () => {
   it('throws clearly when missing or invalid', () => {
     expect(() => trustedIssuersFromEnv({})).toThrow(/TRUSTED_ISSUERS is not set/);
     expect(() => trustedIssuersFromEnv({ TRUSTED_ISSUERS: '[' })).toThrow(/not valid JSON/);
-    expect(() => trustedIssuersFromEnv({ TRUSTED_ISSUERS: '[]' })).toThrow(/TRUSTED_ISSUERS is invalid/);
+    expect(() => trustedIssuersFromEnv({ TRUSTED_ISSUERS: '[]' })).toThrow(/non-empty JSON array/);
     expect(() =>
       trustedIssuersFromEnv({ TRUSTED_ISSUERS: JSON.stringify([{ kind: 'robot', issuer: 'x' }]) }),
-    ).toThrow(/TRUSTED_ISSUERS is invalid/);
+    ).toThrow('TRUSTED_ISSUERS[0] is invalid: kind, audience, jwksUri');
   });
 });
 
