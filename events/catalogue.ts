@@ -20,7 +20,12 @@ const envelope = {
 };
 
 export const detailSchemas = {
-  'Patient.Enrolled': /* @__PURE__ */ z.object({ ...envelope, nhsNumber, gpPractice: ods, enrolledBy: ActorRef }),
+  'Patient.Enrolled': /* @__PURE__ */ z.object({
+    ...envelope,
+    nhsNumber,
+    gpPractice: ods,
+    enrolledBy: ActorRef,
+  }),
   'CarePlan.Created': /* @__PURE__ */ z.object({
     ...envelope,
     nhsNumber,

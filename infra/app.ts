@@ -1,6 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { UrgentCarePlanStack } from './stack.ts';
+import { defineService } from './service.ts';
 
-const app = new App();
-const stage = String(app.node.tryGetContext('stage') ?? 'dev');
-new UrgentCarePlanStack(app, `UrgentCarePlans-${stage}`, { stage });
+// `npx cdk deploy` (AWS) or `npm run deploy:local` (LocalStack): configuration in README "Deploying".
+defineService(new App());

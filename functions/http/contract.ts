@@ -10,7 +10,9 @@ const note = /* @__PURE__ */ z.string().trim().min(1).max(2000);
 export const CreatePlanBody = /* @__PURE__ */ z
   .strictObject({ sections: Sections.optional() })
   .meta({ id: 'CreatePlanRequest' });
-export const EditPlanBody = /* @__PURE__ */ z.strictObject({ sections: Sections }).meta({ id: 'EditPlanRequest' });
+export const EditPlanBody = /* @__PURE__ */ z
+  .strictObject({ sections: Sections })
+  .meta({ id: 'EditPlanRequest' });
 export const SubmitBody = /* @__PURE__ */ z
   .strictObject({
     organisation: OdsCode,
@@ -18,7 +20,9 @@ export const SubmitBody = /* @__PURE__ */ z
     note: note.optional(),
   })
   .meta({ id: 'SubmitRequest' });
-export const RatifyBody = /* @__PURE__ */ z.strictObject({ note: note.optional() }).meta({ id: 'RatifyRequest' });
+export const RatifyBody = /* @__PURE__ */ z
+  .strictObject({ note: note.optional() })
+  .meta({ id: 'RatifyRequest' });
 export const ReturnBody = /* @__PURE__ */ z.strictObject({ comments: note }).meta({ id: 'ReturnRequest' });
 export const WithdrawBody = /* @__PURE__ */ z.strictObject({ reason: note }).meta({ id: 'WithdrawRequest' });
 export const DeathBody = /* @__PURE__ */ z
@@ -30,7 +34,9 @@ export const DeathBody = /* @__PURE__ */ z
   })
   .meta({ id: 'RecordDeathRequest' });
 
-export const Patient = /* @__PURE__ */ PatientProfile.extend({ enrolledAt: z.iso.datetime() }).meta({ id: 'Patient' });
+export const Patient = /* @__PURE__ */ PatientProfile.extend({ enrolledAt: z.iso.datetime() }).meta({
+  id: 'Patient',
+});
 
 const pageOf = <T extends z.ZodType>(item: T, id: string) =>
   z

@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { z } from 'zod';
 import type { Actor } from '../../domain/actor.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
+import { corsAllowHeaders, corsExposeHeaders } from './cors.ts';
 import {
   createTokenVerifier,
   InsufficientProofing,
@@ -234,8 +235,8 @@ export const httpApi = (routes: Route[]) =>
     .use(
       httpCors({
         origins: allowedOrigins(),
-        headers: 'Authorization,Content-Type,If-Match,Idempotency-Key,Break-Glass',
-        exposeHeaders: 'ETag,Location',
+        headers: corsAllowHeaders.join(','),
+        exposeHeaders: corsExposeHeaders.join(','),
       }),
     )
     .use(httpSecurityHeaders())

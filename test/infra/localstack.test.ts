@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subscriptions } from '../../events/subscriptions.ts';
+import { consumerFunctions, streamConsumers } from '../../functions/consumers/consumers.ts';
+import { httpFunctions, routes } from '../../functions/http/routes.ts';
+import { localStackFreeResourceTypes, unsupportedResources } from '../../infra/localstack.ts';
+import { acknowledgements, logicalIdAt, openFindings, type Synthesised, synthesise } from './synth.ts';
+
+// One synthesis of the LocalStack target (with real bundling) for the whole file, trusting the
+// dev issuer of a throw-away DATA_DIR, as `npm run deploy:local` does with .data/.
+let synth: Synthesised;
+let dataDir: string;
+beforeAll(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'ucp-data-'));
+  synth = synthesise({ target: 'localstack' }, { env: { DATA_DIR: dataDir } });
+});
+afterAll(() => {
+  synth?.cleanup();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const types = () => new Set(Object.values(synth.json.Resources).map((r) => r.Type));
+
+describe('the LocalStack target', () => {
+  it("uses only resource types LocalStack's free edition deploys", () => {
+    expect(unsupportedResources(synth.json)).toEqual([]);
+    for (const type of types()) expect(localStackFreeResourceTypes).toContain(type);
+  });
+
+  it('has no Pipes, X-Ray, Cognito, WAF, archive, SES identity, CloudWatch alarms or custom resources', () => {
+    for (const type of types()) {
+      expect(type).not.toMatch(
+        /^AWS::(Pipes|XRay|Cognito|WAFv2|CloudWatch|SES)::|^Custom::|AWS::Events::Archive/,
+      );
+    }
+    const stage = Object.values(synth.json.Resources).find((r) => r.Type === 'AWS::ApiGateway::Stage');
+    expect(stage?.Properties.TracingEnabled).toBe(false);
+  });
+
+  it('is otherwise the same app: every function, route, subscription and stream consumer', () => {
+    const fns = Object.values(synth.json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(fns).toHaveLength(Object.keys({ ...httpFunctions, ...consumerFunctions }).length);
+    const methods = Object.values(synth.json.Resources).filter(
+      (r) => r.Type === 'AWS::ApiGateway::Method' && r.Properties.HttpMethod !== 'OPTIONS',
+    );
+    expect(methods).toHaveLength(routes.length);
+    for (const subscription of subscriptions)
+      expect(() => logicalIdAt(synth, `Events/${subscription.id}`)).not.toThrow();
+    const mappings = Object.values(synth.json.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::EventSourceMapping',
+    );
+    expect(mappings).toHaveLength(streamConsumers.length);
+    for (const fn of fns) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    }
+  });
+
+  it('trusts the dev issuer, so `npm run token` tokens work against it', () => {
+    const patients = synth.json.Resources[logicalIdAt(synth, 'Functions/Patients/Function')]?.Properties;
+    const trusted = JSON.parse(patients.Environment.Variables.TRUSTED_ISSUERS);
+    expect(trusted.map((i: { issuer: string }) => i.issuer)).toEqual([
+      'urn:ucp:dev-issuer:staff',
+      'urn:ucp:dev-issuer:citizen',
+    ]);
+  });
+
+  it('still grants SES sending from the sender the tester verifies by hand', () => {
+    const policy =
+      synth.json.Resources[logicalIdAt(synth, 'Functions/Notifications/Role/Policy')]?.Properties;
+    expect(JSON.stringify(policy.PolicyDocument)).toContain(':identity/urgent-care-plans@example.com');
+  });
+
+  it('leaves no cdk-nag finding open, acknowledging only what the free edition lacks', () => {
+    expect(openFindings(synth.app)).toEqual([]);
+    const localOnly = acknowledgements(synth.app)
+      .filter((a) => a.reason.startsWith('LocalStack target only'))
+      .map((a) => a.id)
+      .sort();
+    expect(localOnly).toEqual(['AwsSolutions-APIG3', 'HIPAA.Security-APIGWXrayEnabled']);
+  });
+});
