@@ -4,7 +4,13 @@ import { Annotations, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { Charset, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type BundlingOptions,
+  Charset,
+  LogLevel,
+  NodejsFunction,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct, type IConstruct } from 'constructs';
 import {
   type ConsumerName,
@@ -77,6 +83,22 @@ const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 const requireShim =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
+/** How every function is bundled: by the local esbuild, never Docker (bench/ builds its floors the same way). */
+export const functionBundling: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  banner: requireShim,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  bundleAwsSDK: true,
+  externalModules: [],
+  charset: Charset.UTF8,
+  logLevel: LogLevel.ERROR,
+  forceDockerBundling: false,
+};
+
 /**
  * One Lambda function per entry of `httpFunctions` and `consumerFunctions`, all with the same
  * defaults: Node.js 24 on arm64, minified ESM bundles with source maps and the AWS SDK inside,
@@ -144,20 +166,7 @@ export class Functions extends Construct {
           deadLetterQueue: deadLetterQueue(scopeOf, 'FailedInvocations'),
           retryAttempts: 2,
         }),
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node24',
-          mainFields: ['module', 'main'],
-          banner: requireShim,
-          minify: true,
-          sourceMap: true,
-          sourcesContent: false,
-          bundleAwsSDK: true,
-          externalModules: [],
-          charset: Charset.UTF8,
-          logLevel: LogLevel.ERROR,
-          forceDockerBundling: false,
-        },
+        bundling: functionBundling,
       });
       logGroup.grantWrite(role);
       this.grant(fn, role, access, props);

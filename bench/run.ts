@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs';
+import { capacityPerCommand } from './capacity.ts';
+import { coldStart } from './cold-start.ts';
+import { httpLoad } from './http.ts';
+import { lookupOverhead } from './lookup.ts';
+import { startHandlers } from './setup.ts';
+import { round, table } from './stats.ts';
+
+/**
+ * `npm run bench`: what the service adds on top of the data store, side by side in one run.
+ * Writes bench/results.json and prints the tables. Outside `npm test` on purpose.
+ */
+const started = performance.now();
+const say = (text: string) => process.stdout.write(`${text}\n`);
+
+say('1/4 lookup overhead: the summary handler against the bare read and write (dynalite, in process)');
+const handlers = await startHandlers();
+const lookup = await lookupOverhead(handlers, 2000);
+say('4/4 capacity per command (ReturnConsumedCapacity)');
+const capacity = await capacityPerCommand(handlers);
+await handlers.close();
+
+say('2/4 HTTP: the local runtime under autocannon, summary route, 10 connections, 10 s');
+const http = await httpLoad({ connections: 10, seconds: 10 });
+
+say('3/4 cold start: bundles as cdk synth builds them, against their floors (10 fresh processes each)');
+const cold = coldStart(10);
+
+const compared = cold.filter((c) => c.sizeRatio !== null);
+const results = {
+  measuredAt: new Date().toISOString(),
+  node: process.version,
+  lookupOverheadRatio: lookup.lookupOverheadRatio,
+  summaryMedianMs: lookup.summaryMedianMs,
+  summaryP99Ms: lookup.summaryP99Ms,
+  bareMedianMs: lookup.bareMedianMs,
+  bareP99Ms: lookup.bareP99Ms,
+  httpRps: http.httpRps,
+  httpP50Ms: http.httpP50Ms,
+  httpP99Ms: http.httpP99Ms,
+  bareGetItemRps: http.bareGetItemRps,
+  bareGetItemP99Ms: http.bareGetItemP99Ms,
+  maxBundleRatio: Math.max(...compared.map((c) => c.sizeRatio as number)),
+  maxInitRatio: Math.max(...compared.map((c) => c.initRatio as number)),
+  maxBundleKB: Math.max(...cold.map((c) => c.bundleKB)),
+  maxInitMs: Math.max(...cold.map((c) => c.initMs)),
+  goals: {
+    lookupOverheadRatioAtMost1_3: lookup.lookupOverheadRatio <= 1.3,
+    everyFunctionWithin1_25xOfFloor: compared.every(
+      (c) => (c.sizeRatio as number) <= 1.25 && (c.initRatio as number) <= 1.25,
+    ),
+    oneWritePerCommand: capacity.filter((c) => c.command !== 'summary (read)').every((c) => c.writes === 1),
+    summaryOneReadOneWrite: capacity.some(
+      (c) => c.command === 'summary (read)' && c.reads === 1 && c.writes === 1,
+    ),
+  },
+  lookup,
+  http,
+  coldStart: cold,
+  capacity,
+};
+writeFileSync(new URL('results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+
+say('\nLookup overhead (median and p99, ms)');
+say(
+  table([
+    { path: 'summary handler (whole stack)', median: lookup.summaryMedianMs, p99: lookup.summaryP99Ms },
+    { path: 'bare Query + PutItem (SDK)', median: lookup.bareMedianMs, p99: lookup.bareP99Ms },
+    {
+      path: 'ratio (goal <= 1.3)',
+      median: lookup.lookupOverheadRatio,
+      p99: round(lookup.summaryP99Ms / lookup.bareP99Ms),
+    },
+  ]),
+);
+say('\nHTTP, 10 connections, 10 s');
+say(
+  table([
+    { load: 'GET summary via npm start', rps: http.httpRps, p50: http.httpP50Ms, p99: http.httpP99Ms },
+    {
+      load: 'bare GetItem loop',
+      rps: http.bareGetItemRps,
+      p50: http.bareGetItemP50Ms,
+      p99: http.bareGetItemP99Ms,
+    },
+  ]),
+);
+say('\nCold start (goal: size and init within 1.25x of the floor)');
+say(table(cold.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v ?? '-'])))));
+say('\nCapacity per command');
+say(table(capacity));
+say(`\ngoals: ${JSON.stringify(results.goals)}`);
+say(`bench/results.json written in ${Math.round((performance.now() - started) / 1000)} s`);
