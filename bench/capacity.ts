@@ -1,6 +1,7 @@
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { call, demoSections, type startHandlers } from './setup.ts';
+import type { ApiEventInput } from '../local/api-gateway.ts';
+import { call, demoSections, type Handler, type startHandlers } from './setup.ts';
 
 type Env = Awaited<ReturnType<typeof startHandlers>>;
 type Usage = { reads: number; writes: number; rcu: number; wcu: number; itemBytes: number[] };
@@ -69,141 +70,87 @@ export const capacityPerCommand = async (env: Env) => {
   const paramedic = env.token({ role: 'paramedic', org: 'RRU' });
   const { patients, planCommands, summary } = env.handlers;
   let etag = '';
-  const steps: [string, () => Promise<unknown>][] = [
+  const plan = `/patients/${nhs}/plan`;
+  type Step = [
+    command: string,
+    handler: Handler,
+    method: ApiEventInput['method'],
+    path: string,
+    token: string,
+    body?: unknown,
+  ];
+  const steps: Step[] = [
     [
       'enrol',
-      () =>
-        call(patients, {
-          method: 'POST',
-          path: '/patients',
-          token: patient,
-          body: {
-            nhsNumber: nhs,
-            name: { given: 'Ada', family: 'Byron' },
-            birthDate: '1941-02-11',
-            postcode: 'SW1A 1AA',
-            gpPractice: 'A81001',
-          },
-        }),
+      patients,
+      'POST',
+      '/patients',
+      patient,
+      {
+        nhsNumber: nhs,
+        name: { given: 'Ada', family: 'Byron' },
+        birthDate: '1941-02-11',
+        postcode: 'SW1A 1AA',
+        gpPractice: 'A81001',
+      },
     ],
     [
       'create plan',
-      () =>
-        call(planCommands, {
-          method: 'POST',
-          path: `/patients/${nhs}/plan`,
-          token: patient,
-          body: {
-            sections: {
-              preferences: demoSections.preferences,
-              aboutMe: demoSections.aboutMe,
-              contacts: demoSections.contacts,
-            },
-          },
-        }),
+      planCommands,
+      'POST',
+      plan,
+      patient,
+      {
+        sections: {
+          preferences: demoSections.preferences,
+          aboutMe: demoSections.aboutMe,
+          contacts: demoSections.contacts,
+        },
+      },
     ],
-    [
-      'submit',
-      () =>
-        call(planCommands, {
-          method: 'POST',
-          path: `/patients/${nhs}/plan/submit`,
-          token: patient,
-          headers: { 'If-Match': etag },
-          body: { organisation: 'A81001' },
-        }),
-    ],
+    ['submit', planCommands, 'POST', `${plan}/submit`, patient, { organisation: 'A81001' }],
     [
       'edit (PATCH)',
-      () =>
-        call(planCommands, {
-          method: 'PATCH',
-          path: `/patients/${nhs}/plan`,
-          token: gp,
-          headers: { 'If-Match': etag },
-          body: {
-            sections: {
-              clinical: demoSections.clinical,
-              cpr: demoSections.cpr,
-              treatment: demoSections.treatment,
-              consent: demoSections.consent,
-            },
-          },
-        }),
+      planCommands,
+      'PATCH',
+      plan,
+      gp,
+      {
+        sections: {
+          clinical: demoSections.clinical,
+          cpr: demoSections.cpr,
+          treatment: demoSections.treatment,
+          consent: demoSections.consent,
+        },
+      },
     ],
-    [
-      'ratify',
-      () =>
-        call(planCommands, {
-          method: 'POST',
-          path: `/patients/${nhs}/plan/ratify`,
-          token: gp,
-          headers: { 'If-Match': etag },
-        }),
-    ],
-    [
-      'summary (read)',
-      () => call(summary, { method: 'GET', path: `/patients/${nhs}/plan/summary`, token: paramedic }),
-    ],
-    [
-      'amend (PATCH)',
-      () =>
-        call(planCommands, {
-          method: 'PATCH',
-          path: `/patients/${nhs}/plan`,
-          token: gp,
-          headers: { 'If-Match': etag },
-          body: { sections: { review: { date: '2027-05-20' } } },
-        }),
-    ],
-    [
-      'submit amendment',
-      () =>
-        call(planCommands, {
-          method: 'POST',
-          path: `/patients/${nhs}/plan/submit`,
-          token: gp,
-          headers: { 'If-Match': etag },
-          body: { organisation: 'A81001' },
-        }),
-    ],
-    [
-      'return',
-      () =>
-        call(planCommands, {
-          method: 'POST',
-          path: `/patients/${nhs}/plan/return`,
-          token: gp,
-          headers: { 'If-Match': etag },
-          body: { comments: 'please add the review date reason' },
-        }),
-    ],
-    [
-      'withdraw',
-      () =>
-        call(planCommands, {
-          method: 'POST',
-          path: `/patients/${nhs}/plan/withdraw`,
-          token: patient,
-          headers: { 'If-Match': etag },
-          body: { reason: 'I no longer want it shared' },
-        }),
-    ],
+    ['ratify', planCommands, 'POST', `${plan}/ratify`, gp],
+    ['summary (read)', summary, 'GET', `${plan}/summary`, paramedic],
+    ['amend (PATCH)', planCommands, 'PATCH', plan, gp, { sections: { review: { date: '2027-05-20' } } }],
+    ['submit amendment', planCommands, 'POST', `${plan}/submit`, gp, { organisation: 'A81001' }],
+    ['return', planCommands, 'POST', `${plan}/return`, gp, { comments: 'please add the review date reason' }],
+    ['withdraw', planCommands, 'POST', `${plan}/withdraw`, patient, { reason: 'I no longer want it shared' }],
     [
       'record death',
-      () =>
-        call(planCommands, {
-          method: 'POST',
-          path: `/patients/${nhs}/death`,
-          token: gp,
-          body: { date: new Date().toISOString().slice(0, 10), place: 'home' },
-        }),
+      planCommands,
+      'POST',
+      `/patients/${nhs}/death`,
+      gp,
+      { date: new Date().toISOString().slice(0, 10), place: 'home' },
     ],
   ];
   const rows = [];
-  for (const [command, run] of steps) {
+  for (const [command, handler, method, path, token, body] of steps) {
     usage = { reads: 0, writes: 0, rcu: 0, wcu: 0, itemBytes: [] };
-    const result = (await run()) as { etag?: string };
+    // Every change after the first draft carries the revision it was based on.
+    const headers = etag && method !== 'GET' ? { 'If-Match': etag } : undefined;
+    const result = await call(handler, {
+      method,
+      path,
+      token,
+      ...(headers && { headers }),
+      ...(body !== undefined && { body }),
+    });
     etag = result.etag ?? etag;
     rows.push({
       command,

@@ -91,34 +91,9 @@ export const patientRecord = (nhs = NHS, enrolledAt = '2026-11-20T09:00:00.000Z'
   enrolledAt,
 });
 
-/** Sections a patient may write (API.md example). */
-export const patientSections = (): Sections => ({
-  preferences: {
-    preferredPlaceOfDeath: { code: 'home', text: 'at home with my cat' },
-    homeAccess: 'key safe by the back door, code from daughter',
-  },
-  aboutMe: { whatMattersToMe: 'being at home, no hospital admissions' },
-  contacts: { people: [{ name: 'Ruth Byron', relationship: 'daughter', phone: '07700 900123' }] },
-});
+import { allSections } from './sections.ts';
 
-/** Sections only clinicians may write (API.md example). */
-export const clinicianSections = (): Sections => ({
-  clinical: {
-    diagnoses: [{ description: 'metastatic lung cancer', primary: true }],
-    anticipatoryMedicines: { prescribed: true, location: 'kitchen drawer' },
-  },
-  cpr: {
-    decision: 'dnacpr',
-    decisionDate: '2026-11-20',
-    decidedBy: { name: 'Dr A Patel', role: 'gp' },
-    discussedWithPatient: true,
-  },
-  treatment: { ceiling: 'comfort', carePriority: 5 },
-  consent: { status: 'given', date: '2026-11-20' },
-  review: { date: '2027-05-20' },
-});
-
-export const allSections = (): Sections => ({ ...patientSections(), ...clinicianSections() });
+export { allSections, clinicianSections, patientSections } from './sections.ts';
 
 /** Strings from the sections above: none may leave the service except in a plan or summary body. */
 export const planStrings = [

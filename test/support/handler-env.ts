@@ -1,7 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeEach, expect } from 'vitest';
 import { type DevTokenOptions, ensureDevIssuer, issueDevToken } from '../../local/dev-issuer.ts';
+import { captureLogs } from './logs.ts';
 
 export const UNIT_TABLE = 'ucp-unit-test';
 
@@ -26,5 +30,33 @@ export const handlerEnvironment = () => {
     dataDir,
     token: (options: DevTokenOptions) => issueDevToken(dataDir, options),
     cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+  };
+};
+
+/**
+ * A mocked document client for the handler under test, reset before every test; the handler's
+ * log lines are captured and, after every test, checked for the patient's personal data.
+ */
+export const mockedStore = (env: { cleanup(): void }, personal: readonly string[]) => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  let logs: ReturnType<typeof captureLogs>;
+  beforeEach(() => {
+    ddb.reset();
+    logs = captureLogs();
+  });
+  afterEach(() => {
+    logs.restore();
+    expect(logs.containing([...personal])).toEqual([]);
+  });
+  afterAll(() => {
+    ddb.restore();
+    env.cleanup();
+  });
+  return {
+    ddb,
+    /** What the handler logged during the current test. */
+    logs: () => logs,
+    /** The SDK commands the handler sent, in order. */
+    commandNames: () => ddb.calls().map((call) => (call.args[0] as object).constructor.name),
   };
 };

@@ -4,7 +4,6 @@ import type { CommandContext, Outcome } from '../../../domain/lifecycle.ts';
 import type { Relationship } from '../../../domain/permissions.ts';
 import type { Plan } from '../../../domain/plan.ts';
 import type { Refusal } from '../../../domain/refusals.ts';
-import type { Sections } from '../../../domain/sections.ts';
 
 /** Shared, deterministic fixtures for the domain unit tests. */
 export const NHS = '9434765919';
@@ -87,35 +86,7 @@ export const deepFreeze = <T>(value: T): T => {
   return value;
 };
 
-/** Sections a patient or carer may write (API.md example). */
-export const patientSections = (): Sections => ({
-  preferences: {
-    preferredPlaceOfDeath: { code: 'home', text: 'at home with my cat' },
-    homeAccess: 'key safe by the back door, code from daughter',
-  },
-  aboutMe: { whatMattersToMe: 'being at home, no hospital admissions' },
-  contacts: { people: [{ name: 'Ruth Byron', relationship: 'daughter', phone: '07700 900123' }] },
-});
-
-/** Sections only clinicians may write (API.md example). */
-export const clinicianSections = (): Sections => ({
-  clinical: {
-    diagnoses: [{ description: 'metastatic lung cancer', primary: true }],
-    anticipatoryMedicines: { prescribed: true, location: 'kitchen drawer' },
-  },
-  cpr: {
-    decision: 'dnacpr',
-    decisionDate: '2026-11-20',
-    decidedBy: { name: 'Dr A Patel', role: 'gp' },
-    discussedWithPatient: true,
-  },
-  treatment: { ceiling: 'comfort', carePriority: 5 },
-  consent: { status: 'given', date: '2026-11-20' },
-  review: { date: '2027-05-20' },
-});
-
-/** The whole API.md example body. */
-export const allSections = (): Sections => ({ ...patientSections(), ...clinicianSections() });
+export { allSections, clinicianSections, patientSections } from '../../support/sections.ts';
 
 /** Clinical strings of the fixtures: none of them may ever appear in an event. */
 export const clinicalStrings = [

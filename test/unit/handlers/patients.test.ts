@@ -5,9 +5,9 @@ import {
   ProvisionedThroughputExceededException,
   ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { invoke } from '../../../local/api-gateway.ts';
 import {
   FAMILY,
@@ -19,18 +19,15 @@ import {
   profile,
   revisionItem,
 } from '../../support/fixtures.ts';
-import { handlerEnvironment, UNIT_TABLE } from '../../support/handler-env.ts';
-import { captureLogs } from '../../support/logs.ts';
+import { handlerEnvironment, mockedStore, UNIT_TABLE } from '../../support/handler-env.ts';
 
 const env = handlerEnvironment();
 const { handler } = await import('../../../functions/http/patients.ts');
 
-const ddb = mockClient(DynamoDBDocumentClient);
 /** The raw client (used by the idempotency store): no test may reach the network through it. */
 const raw = mockClient(DynamoDBClient);
 const gpToken = env.token({ role: 'gp', org: GP_PRACTICE, sub: 'gp-1' });
 const personal = [NHS, NHS_SPACED, GIVEN, FAMILY, 'SW1A 1AA', '1941-02-11'];
-const commandNames = () => ddb.calls().map((call) => (call.args[0] as object).constructor.name);
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
@@ -54,21 +51,9 @@ const profileItem = {
 const demographics = () =>
   invoke(handler, { method: 'GET', path: `/patients/${NHS}`, resource: '/patients/{nhs}', token: gpToken });
 
-let logs: ReturnType<typeof captureLogs>;
-beforeEach(() => {
-  ddb.reset();
-  raw.reset();
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.restore();
-  expect(logs.containing(personal)).toEqual([]);
-});
-afterAll(() => {
-  ddb.restore();
-  raw.restore();
-  env.cleanup();
-});
+const { ddb, commandNames } = mockedStore(env, personal);
+beforeEach(() => raw.reset());
+afterAll(() => raw.restore());
 
 describe('POST /patients', () => {
   it('enrols with one conditional put of the profile, its event riding on the item', async () => {

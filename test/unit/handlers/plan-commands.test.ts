@@ -2,15 +2,8 @@ import {
   ConditionalCheckFailedException,
   ProvisionedThroughputExceededException,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import type { RevisionRecord } from '../../../functions/platform/plan-repository.ts';
 import { invoke } from '../../../local/api-gateway.ts';
 import {
@@ -26,18 +19,15 @@ import {
   profile,
   revisionItem,
 } from '../../support/fixtures.ts';
-import { handlerEnvironment, UNIT_TABLE } from '../../support/handler-env.ts';
-import { captureLogs } from '../../support/logs.ts';
+import { handlerEnvironment, mockedStore, UNIT_TABLE } from '../../support/handler-env.ts';
 
 const env = handlerEnvironment();
 const { handler } = await import('../../../functions/http/plan-commands.ts');
 
-const ddb = mockClient(DynamoDBDocumentClient);
 const gpToken = env.token({ role: 'gp', org: GP_PRACTICE, sub: 'gp-1' });
 const paramedicToken = env.token({ role: 'paramedic', org: AMBULANCE, sub: 'paramedic-1' });
 const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 const personal = [NHS, NHS_SPACED, GIVEN, FAMILY, ...planStrings];
-const commandNames = () => ddb.calls().map((call) => (call.args[0] as object).constructor.name);
 const newest = (record: RevisionRecord | undefined): Partial<QueryCommandOutput> => ({
   Items: record ? [revisionItem(record)] : [],
 });
@@ -144,19 +134,7 @@ const send = (c: Case, ifMatch?: string, body: unknown = c.body) =>
     ...(ifMatch !== undefined && { headers: { 'If-Match': ifMatch } }),
   });
 
-let logs: ReturnType<typeof captureLogs>;
-beforeEach(() => {
-  ddb.reset();
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.restore();
-  expect(logs.containing(personal)).toEqual([]);
-});
-afterAll(() => {
-  ddb.restore();
-  env.cleanup();
-});
+const { ddb, commandNames, logs } = mockedStore(env, personal);
 
 describe('every command is one conditional put of the next revision', () => {
   it.each(cases)('$name', async (c) => {
@@ -379,6 +357,6 @@ describe('DynamoDB failures', () => {
       detail: 'something went wrong; nothing was changed',
     });
     for (const secret of personal) expect(response.raw).not.toContain(secret);
-    expect(logs.lines.some((line) => line.includes('unhandled failure'))).toBe(true);
+    expect(logs().lines.some((line) => line.includes('unhandled failure'))).toBe(true);
   });
 });

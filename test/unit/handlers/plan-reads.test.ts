@@ -1,7 +1,6 @@
 import { InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { invoke } from '../../../local/api-gateway.ts';
 import {
   AMBULANCE,
@@ -15,17 +14,14 @@ import {
   profile,
   revisionItem,
 } from '../../support/fixtures.ts';
-import { handlerEnvironment } from '../../support/handler-env.ts';
-import { captureLogs } from '../../support/logs.ts';
+import { handlerEnvironment, mockedStore } from '../../support/handler-env.ts';
 
 const env = handlerEnvironment();
 const { handler } = await import('../../../functions/http/plan-reads.ts');
 
-const ddb = mockClient(DynamoDBDocumentClient);
 const gpToken = env.token({ role: 'gp', org: GP_PRACTICE, sub: 'gp-1' });
 const patientToken = env.token({ role: 'patient', nhs: NHS, sub: 'patient-1' });
 const personal = [NHS, NHS_SPACED, GIVEN, FAMILY, ...planStrings];
-const commandNames = () => ddb.calls().map((call) => (call.args[0] as object).constructor.name);
 const throttled = () =>
   new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeded', $metadata: {} });
 const busy = {
@@ -41,19 +37,7 @@ const ratifications = story.records.filter((r) => r.command === 'ratify').map(re
 const get = (path: string, resource: string, token = gpToken, query?: Record<string, string>) =>
   invoke(handler, { method: 'GET', path, resource, token, ...(query && { query }) });
 
-let logs: ReturnType<typeof captureLogs>;
-beforeEach(() => {
-  ddb.reset();
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.restore();
-  expect(logs.containing(personal)).toEqual([]);
-});
-afterAll(() => {
-  ddb.restore();
-  env.cleanup();
-});
+const { ddb, commandNames } = mockedStore(env, personal);
 
 describe('GET /patients/{nhs}/plan', () => {
   const read = () => get(`/patients/${NHS}/plan`, '/patients/{nhs}/plan');

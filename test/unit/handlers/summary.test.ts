@@ -5,9 +5,8 @@ import {
   RequestLimitExceeded,
   ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { invoke } from '../../../local/api-gateway.ts';
 import {
   AMBULANCE,
@@ -19,13 +18,11 @@ import {
   planStrings,
   revisionItem,
 } from '../../support/fixtures.ts';
-import { handlerEnvironment, UNIT_TABLE } from '../../support/handler-env.ts';
-import { captureLogs } from '../../support/logs.ts';
+import { handlerEnvironment, mockedStore, UNIT_TABLE } from '../../support/handler-env.ts';
 
 const env = handlerEnvironment();
 const { handler } = await import('../../../functions/http/summary.ts');
 
-const ddb = mockClient(DynamoDBDocumentClient);
 const paramedicToken = env.token({ role: 'paramedic', org: AMBULANCE, sub: 'paramedic-1' });
 const path = `/patients/${NHS}/plan/summary`;
 const resource = '/patients/{nhs}/plan/summary';
@@ -39,22 +36,8 @@ const currentRevision = { Items: [revisionItem(ratified)], Count: 1 };
 
 /** Personal and clinical data that must never reach a log line or an error body. */
 const personal = [NHS, NHS_SPACED, GIVEN, FAMILY, ...planStrings];
-const commandNames = () => ddb.calls().map((call) => (call.args[0] as object).constructor.name);
 
-let logs: ReturnType<typeof captureLogs>;
-beforeEach(() => {
-  ddb.reset();
-  logs = captureLogs();
-});
-afterEach(() => {
-  logs.restore();
-  // Checked after every test: nothing the handler logged may identify the patient.
-  expect(logs.containing(personal)).toEqual([]);
-});
-afterAll(() => {
-  ddb.restore();
-  env.cleanup();
-});
+const { ddb, commandNames, logs } = mockedStore(env, personal);
 
 describe('GET /patients/{nhs}/plan/summary', () => {
   it('reads once, writes the access record, then answers with the crisis summary', async () => {
@@ -220,7 +203,7 @@ describe('GET /patients/{nhs}/plan/summary', () => {
     // Nothing was read, so nothing is audited and nothing written.
     expect(commandNames()).toEqual(['QueryCommand']);
     // The warning names the error, and only that.
-    const warnings = logs.lines.filter((line) => line.includes('data store throttled'));
+    const warnings = logs().lines.filter((line) => line.includes('data store throttled'));
     expect(warnings).toHaveLength(1);
     expect(JSON.parse(warnings[0] as string)).toMatchObject({
       level: 'WARN',
@@ -247,7 +230,7 @@ describe('GET /patients/{nhs}/plan/summary', () => {
       detail: 'something went wrong; nothing was changed',
     });
     expect(response.raw).not.toMatch(/TypeError|Cannot read|stack|node_modules/);
-    const errors = logs.lines.filter((line) => line.includes('unhandled failure'));
+    const errors = logs().lines.filter((line) => line.includes('unhandled failure'));
     expect(errors).toHaveLength(1);
     expect(JSON.parse(errors[0] as string)).toMatchObject({ level: 'ERROR', error: 'TypeError' });
   });
