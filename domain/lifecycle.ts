@@ -1,6 +1,12 @@
 import { type Actor, actorRef, isRatifier } from './actor.ts';
 import { type DomainEvent, raise } from './events.ts';
-import { type Command, mayCommand, mayWriteSections, type Relationship } from './permissions.ts';
+import {
+  type Command,
+  isSharedWith,
+  mayCommand,
+  mayWriteSections,
+  type Relationship,
+} from './permissions.ts';
 import { type Draft, type PatientProfile, type Plan, planStatus } from './plan.ts';
 import { forbidden, invalidCommand, notFound, type Refusal, stateConflict } from './refusals.ts';
 import { type PlaceCode, type SectionName, type Sections, sectionNamesOf } from './sections.ts';
@@ -48,7 +54,10 @@ const live = (plan: Plan | null): Refusal | null => {
   return null;
 };
 
-export const enrolPatient = (profile: PatientProfile, ctx: CommandContext): Outcome<PatientProfile> => {
+/** An enrolled patient and their care team before any plan: the GP practice and whoever enrolled them. */
+export type EnrolledPatient = { profile: PatientProfile; careTeam: string[] };
+
+export const enrolPatient = (profile: PatientProfile, ctx: CommandContext): Outcome<EnrolledPatient> => {
   const refusal = mayCommand(ctx.actor, 'enrol', ctx.relationship);
   if (refusal) return refuse(refusal);
   const event = raise(
@@ -56,12 +65,16 @@ export const enrolPatient = (profile: PatientProfile, ctx: CommandContext): Outc
     { nhsNumber: profile.nhsNumber, gpPractice: profile.gpPractice, enrolledBy: actorRef(ctx.actor) },
     ctx,
   );
-  return { ok: true, value: profile, events: [event] };
+  return {
+    ok: true,
+    value: { profile, careTeam: union([profile.gpPractice], staffOrganisation(ctx.actor)) },
+    events: [event],
+  };
 };
 
 export const createPlan = (
   existing: Plan | null,
-  patient: Pick<PatientProfile, 'nhsNumber' | 'gpPractice'>,
+  patient: { nhsNumber: string; careTeam: readonly string[] },
   sections: Sections,
   ctx: CommandContext,
 ): Outcome<Plan> => {
@@ -79,7 +92,7 @@ export const createPlan = (
     updatedAt: ctx.now,
     published: null,
     draft: { state: 'editing', sections, basedOnVersion: null, updatedAt: ctx.now, updatedBy: by },
-    careTeam: union([patient.gpPractice], org),
+    careTeam: union(patient.careTeam, org),
     authors: org ? [org] : [],
     withdrawal: null,
     death: null,
@@ -120,7 +133,7 @@ export const editDraft = (plan: Plan | null, sections: Sections, ctx: CommandCon
     {
       draft: {
         ...base,
-        sections: { ...base.sections, ...pick(sections, names) },
+        sections: { ...base.sections, ...keepHomeAccess(ctx.actor, base.sections, pick(sections, names)) },
         updatedAt: ctx.now,
         updatedBy: by,
       },
@@ -299,7 +312,12 @@ export const recordDeath = (plan: Plan | null, command: DeathCommand, ctx: Comma
   if (command.date > ukDate(ctx.now)) return refuse(invalidCommand('the date of death is in the future'));
   const preferredPlace = plan.published?.sections.preferences?.preferredPlaceOfDeath?.code ?? null;
   const diedInPreferredPlace = preferredPlace === null ? null : preferredPlace === command.place;
-  if (diedInPreferredPlace === false && !command.reasonIfNotPreferred) {
+  // Asked only of those who may see the plan: the question itself would tell others what it says.
+  if (
+    diedInPreferredPlace === false &&
+    !command.reasonIfNotPreferred &&
+    isSharedWith(ctx.actor, ctx.relationship, plan)
+  ) {
     return refuse(
       invalidCommand(`the preferred place of death was ${preferredPlace}: give reasonIfNotPreferred`),
     );
@@ -326,6 +344,23 @@ export const recordDeath = (plan: Plan | null, command: DeathCommand, ctx: Comma
     ctx,
   );
   return { ok: true, value: updated, events: [event] };
+};
+
+/**
+ * Staff never see the key safe outside the crisis summary, so a preferences section they send
+ * without it keeps the patient's; only naming it changes it.
+ */
+const keepHomeAccess = (actor: Actor, before: Sections, given: Sections): Sections => {
+  const kept = before.preferences?.homeAccess;
+  if (
+    actor.kind !== 'staff' ||
+    !given.preferences ||
+    given.preferences.homeAccess !== undefined ||
+    kept === undefined
+  ) {
+    return given;
+  }
+  return { ...given, preferences: { ...given.preferences, homeAccess: kept } };
 };
 
 const pick = (sections: Sections, names: readonly SectionName[]): Sections =>

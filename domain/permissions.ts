@@ -44,8 +44,9 @@ const citizen: Grant = {
 const contributor: Grant = {
   reads: ['careTeam', 'breakGlass'],
   writes: allSections,
-  // A clinician may start a plan for a patient new to them: writing it puts them in the care team.
-  commands: { enrol: anyStaff, createPlan: anyStaff, edit: ['careTeam'], submit: ['careTeam'] },
+  // Any clinician may enrol a patient new to them (their organisation joins the care team);
+  // only the care team may start the plan of a patient already enrolled.
+  commands: { enrol: anyStaff, createPlan: ['careTeam'], edit: ['careTeam'], submit: ['careTeam'] },
   accessLog: 'none',
 };
 const ratifier: Grant = {
@@ -88,9 +89,11 @@ export const policy: Record<Role, Grant> = {
   admin: { reads: [], writes: [], commands: {}, accessLog: 'none' },
 };
 
-/** Who the patient's care team is, before any plan exists: their GP practice. */
-export const careTeamOf = (gpPractice: string, plan: Plan | null): readonly string[] =>
-  plan ? plan.careTeam : [gpPractice];
+/** Who the patient's care team is: the plan's, or before any plan the one made at enrolment. */
+export const careTeamOf = (
+  enrolled: { careTeam: readonly string[] },
+  plan: Plan | null,
+): readonly string[] => (plan ? plan.careTeam : enrolled.careTeam);
 
 export const relationshipOf = (
   actor: Actor,
@@ -134,10 +137,14 @@ export const mayWriteSections = (actor: Actor, sections: readonly SectionName[])
       );
 };
 
+/** Withdrawn and closed plans are terminal for sharing: only the patient and their carers still see them. */
+const terminal = (plan: Plan): boolean => plan.withdrawal !== null || plan.death !== null;
+
 /** Drafts are seen only by the patient, their carers, the plan's authors and the ratifier it was sent to. */
 export const maySeeDraft = (actor: Actor, relationship: Relationship, plan: Plan): boolean =>
   relationship === 'self' ||
   (actor.kind === 'staff' &&
+    !terminal(plan) &&
     ((isClinician(actor.role) && plan.authors.includes(actor.organisation)) ||
       (isRatifier(actor.role) && plan.draft?.submittedTo?.organisation === actor.organisation)));
 
@@ -162,8 +169,9 @@ const describe: Record<Command, string> = {
 };
 
 /**
- * Only a published plan is shared beyond the patient and its authors, and a withdrawn plan is
- * not shared at all; to everyone else such a plan is as if it did not exist.
+ * Only a published plan is shared beyond the patient and its authors, and a withdrawn or closed
+ * plan with no one but the patient; to everyone else such a plan is as if it did not exist.
  */
 export const isSharedWith = (actor: Actor, relationship: Relationship, plan: Plan): boolean =>
-  maySeeDraft(actor, relationship, plan) || (plan.published !== null && plan.withdrawal === null);
+  relationship === 'self' ||
+  (!terminal(plan) && (maySeeDraft(actor, relationship, plan) || plan.published !== null));

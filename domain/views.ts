@@ -1,7 +1,7 @@
 // A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
 import * as z from 'zod';
 import { type Actor, ActorRef } from './actor.ts';
-import { maySeeDraft, type Relationship } from './permissions.ts';
+import { isSharedWith, maySeeDraft, type Relationship } from './permissions.ts';
 import { Draft, type Plan, PlanStatus, PublishedVersion, planStatus } from './plan.ts';
 import {
   AnticipatoryMedicines,
@@ -24,24 +24,29 @@ export const PlanView = /* @__PURE__ */ z
   .meta({ id: 'Plan' });
 export type PlanView = z.infer<typeof PlanView>;
 
-/**
- * Home access (the key safe) is shown only in the crisis summary: a published version read by
- * staff leaves it out. The patient sees their own; authors see it in the draft they edit.
- */
-export const publishedView = (version: PublishedVersion, relationship: Relationship): PublishedVersion => {
-  const preferences = version.sections.preferences;
-  if (relationship === 'self' || preferences?.homeAccess === undefined) return version;
-  const { homeAccess: _shownOnlyInTheSummary, ...rest } = preferences;
-  return { ...version, sections: { ...version.sections, preferences: rest } };
+/** Home access (the key safe) is shown only in the crisis summary, and to the patient themselves. */
+const withoutHomeAccess = (sections: Sections): Sections => {
+  if (sections.preferences?.homeAccess === undefined) return sections;
+  const { homeAccess: _shownOnlyInTheSummary, ...preferences } = sections.preferences;
+  return { ...sections, preferences };
 };
 
-export const planView = (plan: Plan, actor: Actor, relationship: Relationship): PlanView => ({
-  nhsNumber: plan.nhsNumber,
-  status: planStatus(plan),
-  revision: plan.revision,
-  published: plan.published && publishedView(plan.published, relationship),
-  draft: maySeeDraft(actor, relationship, plan) ? plan.draft : null,
-});
+export const publishedView = (version: PublishedVersion, relationship: Relationship): PublishedVersion =>
+  relationship === 'self' ? version : { ...version, sections: withoutHomeAccess(version.sections) };
+
+/** The plan as this reader may see it: nothing but its status when it is not shared with them. */
+export const planView = (plan: Plan, actor: Actor, relationship: Relationship): PlanView => {
+  const shared = isSharedWith(actor, relationship, plan);
+  const draft = shared && maySeeDraft(actor, relationship, plan) ? plan.draft : null;
+  return {
+    nhsNumber: plan.nhsNumber,
+    status: planStatus(plan),
+    revision: plan.revision,
+    published: shared && plan.published ? publishedView(plan.published, relationship) : null,
+    draft:
+      draft && relationship !== 'self' ? { ...draft, sections: withoutHomeAccess(draft.sections) } : draft,
+  };
+};
 
 /** What the crew must know in the first minute, from the last published version only. */
 export const CrisisSummary = /* @__PURE__ */ z
@@ -59,9 +64,9 @@ export const CrisisSummary = /* @__PURE__ */ z
   .meta({ id: 'CrisisSummary' });
 export type CrisisSummary = z.infer<typeof CrisisSummary>;
 
-/** Null while nothing is published, and once the plan is withdrawn: a withdrawn plan is not shared. */
+/** Null while nothing is published, and once the plan is withdrawn or closed: neither is shared. */
 export const crisisSummary = (plan: Plan): CrisisSummary | null => {
-  if (!plan.published || plan.withdrawal) return null;
+  if (!plan.published || plan.withdrawal || plan.death) return null;
   const s: Sections = plan.published.sections;
   return {
     nhsNumber: plan.nhsNumber,

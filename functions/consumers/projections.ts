@@ -6,6 +6,12 @@ import type { Plan } from '../../domain/plan.ts';
 import { documentClient, planRepository, tableName } from '../platform/dynamo.ts';
 import { keys, table } from '../platform/table.ts';
 
+/** Where the plan waits for ratification: nowhere once it is withdrawn or closed. */
+const waitingAt = (plan: Plan): string | undefined =>
+  plan.draft?.state === 'submitted' && !plan.withdrawal && !plan.death
+    ? plan.draft.submittedTo?.organisation
+    : undefined;
+
 /** Stream records are redelivered for at most 24 hours; a week is ample. */
 const tombstoneSeconds = 7 * 24 * 60 * 60;
 
@@ -17,9 +23,8 @@ export const projectRevision = async (plan: Plan, previous: Plan | null, at: str
   const client = documentClient();
   const TableName = tableName();
   const nhs = plan.nhsNumber;
-  const awaitingAt = plan.draft?.state === 'submitted' ? plan.draft.submittedTo?.organisation : undefined;
-  const wasAwaitingAt =
-    previous?.draft?.state === 'submitted' ? previous.draft.submittedTo?.organisation : undefined;
+  const awaitingAt = waitingAt(plan);
+  const wasAwaitingAt = previous ? waitingAt(previous) : undefined;
   const writes: Promise<unknown>[] = [];
   // Older revisions never overwrite newer ones, so a redelivered record changes nothing.
   const newer = {

@@ -16,7 +16,11 @@ export const EditPlanBody = /* @__PURE__ */ z
 export const SubmitBody = /* @__PURE__ */ z
   .strictObject({
     organisation: OdsCode,
-    clinician: z.string().trim().min(1).max(100).optional(),
+    // A staff user id, not free text: it is repeated in the email to the ratifying organisation.
+    clinician: z
+      .string()
+      .regex(/^[\w.@-]{1,100}$/, 'must be a user id: letters, digits, and . _ @ -')
+      .optional(),
     note: note.optional(),
   })
   .meta({ id: 'SubmitRequest' });

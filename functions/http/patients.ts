@@ -11,7 +11,7 @@ import { auditRead, authoriseRead, refuseOtherCitizens } from './reads.ts';
 
 /** POST /patients: enrol. One conditional put of the profile. */
 const enrol = authenticated(
-  idempotentCreate('POST /patients', async (request) => {
+  idempotentCreate(async (request) => {
     const profile = parseBody(PatientProfile, request.body);
     const ctx = commandContext(
       request.actor,
@@ -19,7 +19,7 @@ const enrol = authenticated(
     );
     const outcome = enrolPatient(profile, ctx);
     if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
-    const record: PatientRecord = { profile, enrolledAt: ctx.now };
+    const record: PatientRecord = { ...outcome.value, enrolledAt: ctx.now };
     try {
       await planRepository().enrolPatient(record, outcome.events);
     } catch (error) {
@@ -43,8 +43,9 @@ const demographics = authenticated(async (request) => {
     planRepository().getPatient(nhsNumber),
     planRepository().currentPlan(nhsNumber),
   ]);
+  // Whether the patient is enrolled is itself told only to those who may read their record.
+  const relationship = authoriseRead(request, nhsNumber, record ? careTeamOf(record, plan) : []);
   if (!record) throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled');
-  const relationship = authoriseRead(request, nhsNumber, careTeamOf(record.profile.gpPractice, plan));
   await auditRead(request, nhsNumber, 'read_demographics', relationship);
   return json(200, { ...record.profile, enrolledAt: record.enrolledAt });
 });

@@ -13,7 +13,7 @@ import {
   submitPlan,
   withdrawPlan,
 } from '../../domain/lifecycle.ts';
-import { relationshipOf } from '../../domain/permissions.ts';
+import { mayCommand, relationshipOf } from '../../domain/permissions.ts';
 import type { Plan } from '../../domain/plan.ts';
 import { planView } from '../../domain/views.ts';
 import { commandContext } from '../platform/command-context.ts';
@@ -119,7 +119,7 @@ const planCommand = <S extends z.ZodType>(
 
 /** POST /patients/{nhs}/plan: the first draft. */
 const create = authenticated(
-  idempotentCreate('POST /patients/{nhs}/plan', async (request) => {
+  idempotentCreate(async (request) => {
     const nhsNumber = nhsNumberParam(request);
     refuseOtherCitizens(request.actor, nhsNumber);
     const body = parseBody(CreatePlanBody, request.body);
@@ -127,13 +127,16 @@ const create = authenticated(
       planRepository().getPatient(nhsNumber),
       planRepository().currentPlan(nhsNumber),
     ]);
-    if (!patient)
-      throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled: enrol first');
     const ctx = commandContext(
       request.actor,
-      relationshipOf(request.actor, { nhsNumber, careTeam: [patient.profile.gpPractice] }),
+      relationshipOf(request.actor, { nhsNumber, careTeam: patient?.careTeam ?? [] }),
     );
-    const outcome = createPlan(existing, patient.profile, body.sections ?? {}, ctx);
+    // Who may start a plan is decided first: no one else learns whether the patient is enrolled.
+    const refusal = mayCommand(ctx.actor, 'createPlan', ctx.relationship);
+    if (refusal) throw problemFromRefusal(refusal);
+    if (!patient)
+      throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled: enrol first');
+    const outcome = createPlan(existing, { nhsNumber, careTeam: patient.careTeam }, body.sections ?? {}, ctx);
     if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
     try {
       await save('create', ctx, outcome);

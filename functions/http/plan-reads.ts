@@ -1,31 +1,11 @@
 import { isRatifier } from '../../domain/actor.ts';
-import { accessLogScope, isSharedWith, relationshipOf } from '../../domain/permissions.ts';
-import type { Plan } from '../../domain/plan.ts';
+import { accessLogScope, relationshipOf } from '../../domain/permissions.ts';
 import { planView, publishedView } from '../../domain/views.ts';
 import { planRepository } from '../platform/dynamo.ts';
-import {
-  type ApiRequest,
-  authenticated,
-  httpApi,
-  json,
-  nhsNumberParam,
-  pageParams,
-} from '../platform/http.ts';
+import { authenticated, httpApi, json, nhsNumberParam, pageParams } from '../platform/http.ts';
 import { InvalidCursor, type Page } from '../platform/plan-repository.ts';
 import { badRequest, etag, HttpProblem } from '../platform/problem.ts';
-import { auditRead, authoriseRead, refuseOtherCitizens, requirePlan } from './reads.ts';
-
-/** Loads the plan and decides this reader may see it; the caller writes the access record next. */
-const readablePlan = async (request: ApiRequest) => {
-  const nhsNumber = nhsNumberParam(request);
-  refuseOtherCitizens(request.actor, nhsNumber);
-  const plan = requirePlan(await planRepository().currentPlan(nhsNumber));
-  const relationship = authoriseRead(request, nhsNumber, plan.careTeam);
-  if (!isSharedWith(request.actor, relationship, plan)) {
-    throw new HttpProblem(404, 'Not Found', 'this patient has no plan shared with you');
-  }
-  return { nhsNumber, plan, relationship };
-};
+import { auditRead, readablePlan, refuseOtherCitizens } from './reads.ts';
 
 const paged = async <T>(load: () => Promise<Page<T>>): Promise<Page<T>> => {
   try {
@@ -37,11 +17,6 @@ const paged = async <T>(load: () => Promise<Page<T>>): Promise<Page<T>> => {
   }
 };
 
-const showPlan = (request: ApiRequest, plan: Plan) =>
-  json(200, planView(plan, request.actor, relationshipOf(request.actor, plan)), {
-    ETag: etag(plan.revision),
-  });
-
 export const handler = httpApi([
   {
     method: 'GET',
@@ -49,7 +24,7 @@ export const handler = httpApi([
     handler: authenticated(async (request) => {
       const { nhsNumber, plan, relationship } = await readablePlan(request);
       await auditRead(request, nhsNumber, 'read_plan', relationship);
-      return showPlan(request, plan);
+      return json(200, planView(plan, request.actor, relationship), { ETag: etag(plan.revision) });
     }),
   },
   {
@@ -100,13 +75,15 @@ export const handler = httpApi([
           'Forbidden',
           'only the patient, their carers and privacy officers read the access log',
         );
-      if (!(await planRepository().getPatient(nhsNumber))) {
-        throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled');
-      }
       const organisation =
         scope === 'ownOrganisation' && request.actor.kind === 'staff'
           ? request.actor.organisation
           : undefined;
+      // A privacy officer sees their own organisation's entries, an empty list for a patient never
+      // enrolled as for one their staff never touched: the answer says nothing about enrolment.
+      if (!organisation && !(await planRepository().getPatient(nhsNumber))) {
+        throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled');
+      }
       return json(200, await paged(() => planRepository().listAccessLog(nhsNumber, page, organisation)));
     }),
   },

@@ -2,11 +2,10 @@ import { ulid } from 'ulid';
 import type { Actor } from '../../domain/actor.ts';
 import { actorRef } from '../../domain/actor.ts';
 import { type AccessAction, raise } from '../../domain/events.ts';
-import { mayRead, type Relationship, relationshipOf } from '../../domain/permissions.ts';
-import type { Plan } from '../../domain/plan.ts';
+import { isSharedWith, mayRead, type Relationship, relationshipOf } from '../../domain/permissions.ts';
 import { breakGlassReason } from '../platform/command-context.ts';
 import { planRepository } from '../platform/dynamo.ts';
-import type { ApiRequest } from '../platform/http.ts';
+import { type ApiRequest, nhsNumberParam } from '../platform/http.ts';
 import { badRequest, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 
 /** A citizen asking about someone else's NHS number learns nothing, not even whether it exists. */
@@ -66,7 +65,24 @@ export const auditRead = async (
   });
 };
 
-export const requirePlan = (plan: Plan | null): Plan => {
-  if (!plan) throw new HttpProblem(404, 'Not Found', 'this patient has no plan');
-  return plan;
+/**
+ * Loads the newest revision and decides this reader may see the plan; the caller writes the
+ * access record next. When there is no plan, those who may not read this patient's record get
+ * the same 403 they would get if there were one: whether a patient is enrolled, or has a plan, is
+ * told only to those who may know.
+ */
+export const readablePlan = async (request: ApiRequest) => {
+  const nhsNumber = nhsNumberParam(request);
+  refuseOtherCitizens(request.actor, nhsNumber);
+  const plan = await planRepository().currentPlan(nhsNumber);
+  if (!plan) {
+    const patient = await planRepository().getPatient(nhsNumber);
+    authoriseRead(request, nhsNumber, patient?.careTeam ?? []);
+    throw new HttpProblem(404, 'Not Found', 'this patient has no plan');
+  }
+  const relationship = authoriseRead(request, nhsNumber, plan.careTeam);
+  if (!isSharedWith(request.actor, relationship, plan)) {
+    throw new HttpProblem(404, 'Not Found', 'this patient has no plan shared with you');
+  }
+  return { nhsNumber, plan, relationship };
 };

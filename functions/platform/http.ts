@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -17,7 +16,7 @@ import {
   Unauthenticated,
 } from './identity.ts';
 import { logger } from './logger.ts';
-import { badRequest, type FieldError, HttpProblem, problemBody } from './problem.ts';
+import { badRequest, type FieldError, HttpProblem, problemBody, titleOf } from './problem.ts';
 
 /** Requests larger than this are refused before parsing: no plan comes near it. */
 export const maxBodyBytes = 64 * 1024;
@@ -160,7 +159,7 @@ type Problem = {
 };
 const problem = (status: number, detail: string, extra = {}, headers = {}): Problem => ({
   status,
-  title: STATUS_CODES[status] ?? 'Error',
+  title: titleOf(status),
   detail,
   extra,
   headers,

@@ -22,25 +22,18 @@ const store = () => {
 };
 
 /**
- * `Idempotency-Key` on a creating POST (Powertools idempotency): the key is the caller's plus
- * the route; a retry with the same body gets the first response again, a different body 422,
- * and one still running 409. A request that failed leaves no record, so it can be retried.
+ * `Idempotency-Key` on a creating POST (Powertools idempotency), scoped to the caller and the
+ * resource (method and path): a retry with the same body gets the first response again, a
+ * different body 422, and one still running 409. A request that failed leaves no record.
  */
-export const idempotentCreate = (route: string, create: Create): Create => {
+export const idempotentCreate = (create: Create): Create => {
   const config = new IdempotencyConfig({
-    eventKeyJmesPath: '[route, actorId, key]',
+    eventKeyJmesPath: '[resource, actorId, key]',
     payloadValidationJmesPath: 'body',
     expiresAfterSeconds: 24 * 60 * 60,
   });
-  let idempotent:
-    | ((input: {
-        route: string;
-        actorId: string;
-        key: string;
-        body: unknown;
-        request: ApiRequest;
-      }) => Promise<ApiResponse>)
-    | undefined;
+  type Input = { resource: string; actorId: string; key: string; body: unknown; api: ApiRequest };
+  let idempotent: ((input: Input) => Promise<ApiResponse>) | undefined;
   return async (request) => {
     const key = request.headers['idempotency-key'];
     if (key === undefined) return create(request);
@@ -49,11 +42,18 @@ export const idempotentCreate = (route: string, create: Create): Create => {
         { path: 'Idempotency-Key', message: 'invalid' },
       ]);
     }
-    idempotent ??= makeIdempotent(async (input: { request: ApiRequest }) => create(input.request), {
+    idempotent ??= makeIdempotent(async (input: Input) => create(input.api), {
       persistenceStore: store(),
       config,
     });
     config.registerLambdaContext(request.context);
-    return idempotent({ route, actorId: request.actor.id, key, body: request.body ?? null, request });
+    // The same key on another patient's path is another request, not a replay of this one.
+    return idempotent({
+      resource: `${request.event.httpMethod} ${request.event.path}`,
+      actorId: `${request.actor.kind}:${request.actor.id}`,
+      key,
+      body: request.body ?? null,
+      api: request,
+    });
   };
 };

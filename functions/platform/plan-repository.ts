@@ -15,7 +15,8 @@ import type { Organisation } from '../../domain/organisation.ts';
 import { type PatientProfile, type Plan, type PublishedVersion, planStatus } from '../../domain/plan.ts';
 import { keys, table } from './table.ts';
 
-export type PatientRecord = { profile: PatientProfile; enrolledAt: string };
+/** The `PROFILE` item: the patient as enrolled, and the care team before any plan. */
+export type PatientRecord = { profile: PatientProfile; careTeam: string[]; enrolledAt: string };
 
 export type RevisionRecord = {
   plan: Plan;
@@ -147,7 +148,7 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
       const { Item } = await client.send(
         new GetCommand({ TableName: tableName, Key: { pk: keys.patient(nhsNumber), sk: keys.profile } }),
       );
-      return Item ? { profile: Item.profile, enrolledAt: Item.enrolledAt } : null;
+      return Item ? { profile: Item.profile, careTeam: Item.careTeam, enrolledAt: Item.enrolledAt } : null;
     },
 
     /** One conditional put: the profile exists once. Its events ride on the item (the outbox). */
@@ -344,9 +345,13 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
       return pageQuery(
         {
           KeyConditionExpression: 'pk = :pk and begins_with(sk, :prefix)',
+          // Cleared entries stay as tombstones (see projections.ts); the worklist shows the waiting ones.
+          FilterExpression: '#state = :awaiting',
+          ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':pk': keys.organisation(organisation),
             ':prefix': keys.awaitingPrefix,
+            ':awaiting': 'awaiting',
           },
           ...(after && { ExclusiveStartKey: { pk: keys.organisation(organisation), sk: after.sk } }),
         },

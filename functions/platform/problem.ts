@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Refusal } from '../../domain/refusals.ts';
 
 export type FieldError = { path: string; message: string };
@@ -28,19 +29,23 @@ export class HttpProblem extends Error {
 export const badRequest = (detail: string, errors: FieldError[] = []) =>
   new HttpProblem(400, 'Bad Request', detail, { errors });
 
+/** The status's reason phrase as RFC 9110 names it (Node still has the older names for 413 and 422). */
+export const titleOf = (status: number): string =>
+  ({ 413: 'Content Too Large', 422: 'Unprocessable Content' })[status] ?? STATUS_CODES[status] ?? 'Error';
+
 const refusalStatus = {
-  Forbidden: [403, 'Forbidden'],
-  NotFound: [404, 'Not Found'],
-  PlanStateConflict: [409, 'Conflict'],
-  PlanRevisionConflict: [412, 'Precondition Failed'],
-  InvalidCommand: [422, 'Unprocessable Content'],
+  Forbidden: 403,
+  NotFound: 404,
+  PlanStateConflict: 409,
+  PlanRevisionConflict: 412,
+  InvalidCommand: 422,
 } as const;
 
 export const problemFromRefusal = (refusal: Refusal): HttpProblem => {
-  const [status, title] = refusalStatus[refusal.kind];
+  const status = refusalStatus[refusal.kind];
   return new HttpProblem(
     status,
-    title,
+    titleOf(status),
     refusal.reason,
     refusal.kind === 'PlanRevisionConflict' ? { currentRevision: refusal.currentRevision } : {},
     refusal.kind === 'PlanRevisionConflict' ? { ETag: etag(refusal.currentRevision) } : {},

@@ -34,7 +34,7 @@ const wishes = {
   aboutMe: { whatMattersToMe: 'being at home, no hospital admissions' },
   contacts: { people: [{ name: 'Ruth Byron', relationship: 'daughter', phone: '07700 900123' }] },
 };
-/** Published versions read by staff leave out the key safe: it is shown only in the crisis summary. */
+/** Plans read by staff leave out the key safe: it is shown only in the crisis summary and to the patient. */
 const { homeAccess: _keySafe, ...sharedPreferences } = wishes.preferences;
 const shared = { ...wishes, preferences: sharedPreferences };
 const dnacpr = {
@@ -158,7 +158,7 @@ describe('the story of one plan', () => {
     expect(edit.body).toMatchObject({
       status: 'submitted',
       revision: 3,
-      draft: { state: 'submitted', sections: { ...wishes, cpr: dnacpr } },
+      draft: { state: 'submitted', sections: { ...shared, cpr: dnacpr } },
     });
 
     const ratify = await api.call('POST', `/patients/${nhs}/plan/ratify`, {
@@ -246,7 +246,7 @@ describe('the story of one plan', () => {
       draft: {
         state: 'editing',
         basedOnVersion: 1,
-        sections: { ...wishes, cpr: dnacpr, treatment: comfort },
+        sections: { ...shared, cpr: dnacpr, treatment: comfort },
       },
     });
 
@@ -471,9 +471,11 @@ describe('the story of one plan', () => {
     expect(etagOf(res)).toBe('"9"');
     expect(res.body).toMatchObject({ status: 'closed', revision: 9 });
 
-    const plan = await api.call('GET', `/patients/${nhs}/plan`, { token: gp });
-    expect(plan.status).toBe(200);
-    expect(plan.body.status).toBe('closed');
+    // Closed, like withdrawn, is terminal for sharing: only the patient still sees the plan.
+    expectProblem(await api.call('GET', `/patients/${nhs}/plan`, { token: gp }), 404);
+    const own = await api.call('GET', `/patients/${nhs}/plan`, { token: patient });
+    expect(own.status).toBe(200);
+    expect(own.body.status).toBe('closed');
 
     const again = await api.call('PATCH', `/patients/${nhs}/plan`, {
       token: gp,
@@ -542,8 +544,9 @@ describe('idempotent creation and conflicts', () => {
       json: enrolment(other),
     });
     expectProblem(reused, 422);
+    // Not enrolled: answered as for any patient outside the clinician's care team.
     const notEnrolled = await api.call('GET', `/patients/${other}`, { token: clinician });
-    expectProblem(notEnrolled, 404);
+    expectProblem(notEnrolled, 403);
   });
 
   it('plan creation: same key and body replays the 201, another body is 422, no key is 409', async () => {
@@ -572,6 +575,22 @@ describe('idempotent creation and conflicts', () => {
     const plan = await api.call('GET', `/patients/${nhs}/plan`, { token: patient });
     expect(plan.status).toBe(200);
     expect(plan.body).toMatchObject({ revision: 1, draft: { sections: wishes } });
+  });
+
+  it("the same key on another patient's plan is another request, not a replay", async () => {
+    const gp = api.token({ role: 'gp', org: GP_PRACTICE, sub: 'dr-idem' });
+    const [first, second] = [testNhsNumber(70), testNhsNumber(71)];
+    for (const nhs of [first, second]) {
+      expect((await api.call('POST', '/patients', { token: gp, json: enrolment(nhs) })).status).toBe(201);
+    }
+    const headers = { 'idempotency-key': 'shared-key-1234' };
+    const json = { sections: wishes };
+    const a = await api.call('POST', `/patients/${first}/plan`, { token: gp, headers, json });
+    const b = await api.call('POST', `/patients/${second}/plan`, { token: gp, headers, json });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.headers.get('location')).toBe(`/patients/${second}/plan`);
+    expect(b.body.nhsNumber).toBe(second);
+    expect((await api.call('GET', `/patients/${second}/plan`, { token: gp })).status).toBe(200);
   });
 });
 

@@ -78,6 +78,6 @@ describe('the LocalStack target', () => {
       .filter((a) => a.reason.startsWith('LocalStack target only'))
       .map((a) => a.id)
       .sort();
-    expect(localOnly).toEqual(['AwsSolutions-APIG3', 'HIPAA.Security-APIGWXrayEnabled']);
+    expect(localOnly).toEqual(['AwsSolutions-APIG3']);
   });
 });

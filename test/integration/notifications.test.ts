@@ -152,7 +152,11 @@ beforeEach(async () => {
   sent = [];
   nhs = freshNhsNumber();
   await repo.enrolPatient(
-    { profile: { ...profile(nhs), email: email.patient }, enrolledAt: '2026-11-20T09:00:00.000Z' },
+    {
+      profile: { ...profile(nhs), email: email.patient },
+      careTeam: [GP_PRACTICE],
+      enrolledAt: '2026-11-20T09:00:00.000Z',
+    },
     [],
   );
   story = new PlanStory(nhs);
@@ -269,7 +273,11 @@ describe('who is told what', () => {
   it('recipients with no address are skipped and counted, never named', async () => {
     const patientWithoutEmail = freshNhsNumber();
     await repo.enrolPatient(
-      { profile: profile(patientWithoutEmail), enrolledAt: '2026-11-20T09:00:00.000Z' },
+      {
+        profile: profile(patientWithoutEmail),
+        careTeam: [GP_PRACTICE],
+        enrolledAt: '2026-11-20T09:00:00.000Z',
+      },
       [],
     );
     const ratified = raise(

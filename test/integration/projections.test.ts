@@ -193,6 +193,27 @@ describe('awaiting-ratification projection', () => {
     expect(await awaiting(GP_PRACTICE, nhs)).toBeUndefined();
   });
 
+  it('a withdrawal while the plan waits clears it, and the worklist never shows a cleared entry', async () => {
+    const nhs = freshNhsNumber();
+    const story = new PlanStory(nhs);
+    story.create(hospiceNurse);
+    story.submit(hospiceNurse, GP_PRACTICE);
+    story.withdraw(gp);
+    await deliver(...((await commit(story, 0)) as DynamoDBRecord[]));
+
+    expect(await awaiting(GP_PRACTICE, nhs)).toBeUndefined();
+    const worklist = await repo.listAwaitingRatification(GP_PRACTICE, { limit: 200 });
+    expect(worklist.items.map((i) => i.nhsNumber)).not.toContain(nhs);
+    for (const item of worklist.items) {
+      expect(item).toEqual({
+        nhsNumber: expect.any(String),
+        submittedAt: expect.any(String),
+        submittedBy: expect.any(Object),
+        ...(item.clinician !== undefined && { clinician: item.clinician }),
+      });
+    }
+  });
+
   it('a resubmission to another organisation moves the entry', async () => {
     const nhs = freshNhsNumber();
     const story = new PlanStory(nhs);
@@ -222,8 +243,8 @@ describe('care-team projection', () => {
   it('gives each care-team organisation a TEAM# item with the GSI keys, from the revision that added it', async () => {
     const nhs = freshNhsNumber();
     await repo.enrolPatient(patientRecord(nhs), []);
-    const story = new PlanStory(nhs);
-    const created = story.create(gp); // care team: the GP practice
+    const story = new PlanStory(nhs, undefined, [GP_PRACTICE]);
+    const created = story.create(gp); // care team: the GP practice, who enrolled the patient
     story.edit(gp);
     const submitted = story.submit(gp, HOSPICE); // the hospice joins
     story.ratify(hospiceConsultant);

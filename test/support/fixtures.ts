@@ -88,6 +88,7 @@ export const profile = (nhs = NHS, gpPractice = GP_PRACTICE): PatientProfile => 
 
 export const patientRecord = (nhs = NHS, enrolledAt = '2026-11-20T09:00:00.000Z'): PatientRecord => ({
   profile: profile(nhs),
+  careTeam: [GP_PRACTICE, HOSPICE],
   enrolledAt,
 });
 
@@ -122,10 +123,13 @@ export class PlanStory {
   private step = 0;
   private ids = 0;
   private readonly start: number;
+  /** The care team made at enrolment: the GP practice, and the hospice that enrolled the patient. */
+  private readonly enrolledCareTeam: string[];
 
-  constructor(nhs = NHS, start = '2026-11-21T10:00:00.000Z') {
+  constructor(nhs = NHS, start = '2026-11-21T10:00:00.000Z', enrolledCareTeam = [GP_PRACTICE, HOSPICE]) {
     this.nhsNumber = nhs;
     this.start = Date.parse(start);
+    this.enrolledCareTeam = enrolledCareTeam;
   }
 
   /** The time the next step will carry. */
@@ -140,7 +144,7 @@ export class PlanStory {
   ): RevisionRecord {
     this.step++;
     const now = new Date(this.start + this.step * 60_000).toISOString();
-    const careTeam = this.plan?.careTeam ?? [GP_PRACTICE];
+    const careTeam = this.plan?.careTeam ?? this.enrolledCareTeam;
     const ctx: CommandContext = {
       actor,
       relationship: relationshipOf(actor, { nhsNumber: this.nhsNumber, careTeam }),
@@ -163,7 +167,7 @@ export class PlanStory {
 
   create(actor: Actor = gp, sections: Sections = allSections()): RevisionRecord {
     return this.run('create', actor, (plan, ctx) =>
-      createPlan(plan, { nhsNumber: this.nhsNumber, gpPractice: GP_PRACTICE }, sections, ctx),
+      createPlan(plan, { nhsNumber: this.nhsNumber, careTeam: this.enrolledCareTeam }, sections, ctx),
     );
   }
 

@@ -52,7 +52,9 @@ import {
   TODAY,
 } from './fixtures.ts';
 
-const patientRecord = { nhsNumber: NHS, gpPractice: GP_PRACTICE };
+const patientRecord = { nhsNumber: NHS, careTeam: [GP_PRACTICE] };
+/** Enrolled by the hospice: its staff are in the care team from the start. */
+const enrolledByHospice = { nhsNumber: NHS, careTeam: [GP_PRACTICE, HOSPICE] };
 
 /** Runs a command that must succeed and freezes the plan it returns, so later commands cannot mutate it. */
 const ok = (outcome: Outcome<Plan>): Plan => deepFreeze(accepted(outcome).value);
@@ -66,7 +68,7 @@ const states = {
     ok(submitPlan(states.draft(), { organisation: GP_PRACTICE }, ctxOf(patient, 'self'))),
   /** Written whole by a hospice nurse (new to the patient), then submitted to the GP practice. */
   hospiceSubmitted: (): Plan => {
-    const draft = ok(createPlan(null, patientRecord, allSections(), ctxOf(hospiceNurse, 'none')));
+    const draft = ok(createPlan(null, enrolledByHospice, allSections(), ctxOf(hospiceNurse, 'careTeam')));
     return ok(submitPlan(draft, { organisation: GP_PRACTICE }, ctxOf(hospiceNurse, 'careTeam')));
   },
   /** Version 1, ratified by the GP after adding the clinical sections; no draft. */
@@ -221,36 +223,20 @@ describe('createPlan', () => {
   });
 
   it.each([
-    ['a carer', carer, 'self', patientSections(), [GP_PRACTICE], []],
+    ['a carer', carer, 'self', patientSections(), [GP_PRACTICE, HOSPICE], []],
     [
-      'a hospice nurse new to the patient',
+      'a hospice nurse of the enrolling hospice',
       hospiceNurse,
-      'none',
+      'careTeam',
       allSections(),
       [GP_PRACTICE, HOSPICE],
       [HOSPICE],
     ],
-    [
-      'a hospice clinician by break-glass',
-      staff('hospice_clinician', HOSPICE),
-      'breakGlass',
-      {},
-      [GP_PRACTICE, HOSPICE],
-      [HOSPICE],
-    ],
-    ['the GP of the practice', gp, 'careTeam', allSections(), [GP_PRACTICE], [GP_PRACTICE]],
-    [
-      'a consultant elsewhere',
-      staff('consultant', 'RAL'),
-      'none',
-      clinicianSections(),
-      [GP_PRACTICE, 'RAL'],
-      ['RAL'],
-    ],
+    ['the GP of the practice', gp, 'careTeam', allSections(), [GP_PRACTICE, HOSPICE], [GP_PRACTICE]],
   ] as const)(
     'lets %s create it; the care team and authors follow',
     (_, actor, relationship, sections, careTeam, authors) => {
-      const plan = ok(createPlan(null, patientRecord, sections, ctxOf(actor, relationship)));
+      const plan = ok(createPlan(null, enrolledByHospice, sections, ctxOf(actor, relationship)));
       expect(plan.careTeam).toEqual(careTeam);
       expect(plan.authors).toEqual(authors);
       expect(plan.draft?.sections).toEqual(sections);
@@ -280,6 +266,14 @@ describe('createPlan', () => {
       /treatment, review sections/,
     ],
     ['another patient', stranger, 'none', {}, /only for yourself/],
+    [
+      'a hospice nurse new to an enrolled patient',
+      hospiceNurse,
+      'none',
+      {},
+      /only for a patient in their organisation's care team/,
+    ],
+    ['a consultant by break-glass', staff('consultant', 'RAL'), 'breakGlass', {}, /care team/],
     ['a care home', careHome, 'careTeam', {}, /care_home may not create/],
     ['a social worker', staff('social_worker', GP_PRACTICE), 'careTeam', {}, /social_worker may not/],
     ['a paramedic', paramedic, 'urgentCare', {}, /paramedic may not/],
@@ -443,7 +437,7 @@ describe('editDraft', () => {
 
 describe('submitPlan', () => {
   it('submits the draft to an organisation, optionally a named clinician, and adds it to the care team', () => {
-    const draft = ok(createPlan(null, patientRecord, allSections(), ctxOf(hospiceNurse, 'none')));
+    const draft = ok(createPlan(null, enrolledByHospice, allSections(), ctxOf(hospiceNurse, 'careTeam')));
     const { value, events } = accepted(
       submitPlan(
         draft,
@@ -554,7 +548,7 @@ describe('ratifyPlan', () => {
   });
 
   it('lets another ratifier of the writing organisation ratify its draft', () => {
-    const draft = ok(createPlan(null, patientRecord, allSections(), ctxOf(hospiceNurse, 'none')));
+    const draft = ok(createPlan(null, enrolledByHospice, allSections(), ctxOf(hospiceNurse, 'careTeam')));
     expect(ok(ratifyPlan(draft, {}, ctxOf(hospiceConsultant, 'careTeam'))).published?.version).toBe(1);
   });
 
@@ -961,31 +955,35 @@ describe('enrolPatient', () => {
   };
 
   it.each([
-    ['the patient', patient, 'self'],
-    ['a nurse new to the patient', hospiceNurse, 'none'],
-    ['the GP', gp, 'careTeam'],
-    ['a consultant by break-glass', staff('consultant', 'RAL'), 'breakGlass'],
-  ] as const)('lets %s enrol, raising Patient.Enrolled without demographics', (_, actor, relationship) => {
-    const { value, events } = accepted(enrolPatient(profile, ctxOf(actor, relationship, { now: LATER })));
-    expect(value).toBe(profile);
-    expect(events).toEqual([
-      {
-        id: 'id-1',
-        type: 'Patient.Enrolled',
-        at: LATER,
-        detail: {
-          nhsNumber: NHS,
-          gpPractice: GP_PRACTICE,
-          enrolledBy:
-            actor.kind === 'staff'
-              ? { id: actor.id, role: actor.role, organisation: actor.organisation }
-              : { id: actor.id, role: actor.role },
+    ['the patient', patient, 'self', [GP_PRACTICE]],
+    ['a nurse new to the patient', hospiceNurse, 'none', [GP_PRACTICE, HOSPICE]],
+    ['the GP', gp, 'careTeam', [GP_PRACTICE]],
+    ['a consultant by break-glass', staff('consultant', 'RAL'), 'breakGlass', [GP_PRACTICE, 'RAL']],
+  ] as const)(
+    'lets %s enrol, raising Patient.Enrolled without demographics',
+    (_, actor, relationship, careTeam) => {
+      const { value, events } = accepted(enrolPatient(profile, ctxOf(actor, relationship, { now: LATER })));
+      // Whoever enrols the patient joins their care team, with the GP practice.
+      expect(value).toEqual({ profile, careTeam });
+      expect(events).toEqual([
+        {
+          id: 'id-1',
+          type: 'Patient.Enrolled',
+          at: LATER,
+          detail: {
+            nhsNumber: NHS,
+            gpPractice: GP_PRACTICE,
+            enrolledBy:
+              actor.kind === 'staff'
+                ? { id: actor.id, role: actor.role, organisation: actor.organisation }
+                : { id: actor.id, role: actor.role },
+          },
         },
-      },
-    ]);
-    const json = JSON.stringify(events);
-    for (const personal of ['Ada', 'Byron', '1941-02-11', 'SW1A']) expect(json).not.toContain(personal);
-  });
+      ]);
+      const json = JSON.stringify(events);
+      for (const personal of ['Ada', 'Byron', '1941-02-11', 'SW1A']) expect(json).not.toContain(personal);
+    },
+  );
 
   it.each([
     ['another patient', stranger, 'none'],
@@ -1052,7 +1050,16 @@ describe('planView', () => {
     });
     expect(plan.published?.sections.preferences?.homeAccess).toBeDefined();
     expect(planView(plan, patient, 'self').published).toEqual(plan.published);
-    expect(planView(plan, gp, 'careTeam').draft).toEqual(plan.draft);
+    // The GP's amendment of preferences kept the patient's key safe, which staff do not see.
+    expect(plan.draft?.sections.preferences?.homeAccess).toBe(
+      plan.published?.sections.preferences?.homeAccess,
+    );
+    const { homeAccess: _draftKeySafe, ...draftPreferences } = plan.draft?.sections.preferences ?? {};
+    expect(planView(plan, gp, 'careTeam').draft).toEqual({
+      ...plan.draft,
+      sections: { ...plan.draft?.sections, preferences: draftPreferences },
+    });
+    expect(planView(plan, patient, 'self').draft).toEqual(plan.draft);
     expect(PlanView.parse(hidden)).toEqual(hidden);
     expect(PlanView.safeParse(planView(plan, gp, 'careTeam')).success).toBe(true);
   });

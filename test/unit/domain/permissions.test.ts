@@ -60,7 +60,7 @@ const anyStaff: readonly Relationship[] = ['careTeam', 'urgentCare', 'breakGlass
 const contributor: Expected = {
   reads: ['careTeam', 'breakGlass'],
   writes: 'all',
-  commands: { enrol: anyStaff, createPlan: anyStaff, edit: ['careTeam'], submit: ['careTeam'] },
+  commands: { enrol: anyStaff, createPlan: ['careTeam'], edit: ['careTeam'], submit: ['careTeam'] },
   accessLog: null,
 };
 const ratifier: Expected = {
@@ -334,14 +334,13 @@ describe('relationshipOf', () => {
 });
 
 describe('careTeamOf', () => {
-  it('is the GP practice before any plan exists', () => {
-    expect(careTeamOf(GP_PRACTICE, null)).toEqual([GP_PRACTICE]);
+  it('is the one made at enrolment before any plan exists', () => {
+    expect(careTeamOf({ careTeam: [GP_PRACTICE, HOSPICE] }, null)).toEqual([GP_PRACTICE, HOSPICE]);
   });
 
   it("is the plan's care team once there is one", () => {
-    expect(careTeamOf(GP_PRACTICE, planFixture({ careTeam: [GP_PRACTICE, HOSPICE] }))).toEqual([
-      GP_PRACTICE,
-      HOSPICE,
-    ]);
+    expect(
+      careTeamOf({ careTeam: [GP_PRACTICE] }, planFixture({ careTeam: [GP_PRACTICE, HOSPICE] })),
+    ).toEqual([GP_PRACTICE, HOSPICE]);
   });
 });

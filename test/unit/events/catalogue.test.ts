@@ -111,7 +111,7 @@ const ok = <T>(outcome: Outcome<T>): T => {
 
 /** The story: enrolled, drafted, edited, submitted, returned, ratified twice, then withdrawn; and, on a branch, a death. */
 ok(enrolPatient(profile, ctx(gp, 'none')));
-let plan: Plan = ok(createPlan(null, { nhsNumber: NHS, gpPractice: GP_PRACTICE }, sections(), ctx(gp)));
+let plan: Plan = ok(createPlan(null, { nhsNumber: NHS, careTeam: [GP_PRACTICE] }, sections(), ctx(gp)));
 plan = ok(editDraft(plan, { aboutMe: { whatMattersToMe: secret.edited } }, ctx(gp)));
 plan = ok(
   submitPlan(plan, { organisation: GP_PRACTICE, clinician: 'gp-1@A81001', note: secret.note }, ctx(gp)),

@@ -74,6 +74,7 @@ describe('POST /patients', () => {
       sk: 'PROFILE',
       type: 'patient',
       profile: profile(),
+      careTeam: [GP_PRACTICE], // the enrolling GP's practice is the patient's own
       enrolledAt: response.body?.enrolledAt,
       events: [
         {

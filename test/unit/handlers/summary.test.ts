@@ -248,7 +248,7 @@ describe('GET /patients/{nhs}/plan/summary', () => {
       type: 'about:blank',
       title: 'Not Found',
       status: 404,
-      detail: 'this patient has no published plan that is shared',
+      detail: 'this patient has no plan shared with you',
     });
   });
 
