@@ -238,11 +238,9 @@ describe('a lost race', () => {
   });
 
   it('create: a plan made by someone else meanwhile is a 409, not a 412', async () => {
-    ddb
-      .on(GetCommand)
-      .resolves({
-        Item: { profile: profile(), careTeam: [GP_PRACTICE], enrolledAt: '2026-11-20T09:00:00.000Z' },
-      });
+    ddb.on(GetCommand).resolves({
+      Item: { profile: profile(), careTeam: [GP_PRACTICE], enrolledAt: '2026-11-20T09:00:00.000Z' },
+    });
     const other = new PlanStory(NHS).create();
     ddb.on(QueryCommand).resolvesOnce({ Items: [] }).resolves(newest(other));
     ddb
