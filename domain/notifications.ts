@@ -147,10 +147,10 @@ export const messageFor = (
       return compose('Break-glass access to an urgent care plan', [
         `A member of your organisation's staff${role ? ` (role: ${roleName(role)})` : ''} used break-glass`,
         "(emergency) access to read a patient's urgent care plan. The access and the reason given are",
-        "recorded in the patient's access log.",
+        "in your organisation's break-glass reports, under the reference below.",
         '',
         `Please review it in ${serviceName}:`,
-        base,
+        `${base}/break-glass-reports`,
       ]);
     }
     default:

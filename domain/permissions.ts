@@ -32,6 +32,8 @@ type Grant = {
   commands: Partial<Record<Command, readonly Relationship[]>>;
   /** Whether the role may read the patient's access log (privacy officers see their own organisation's entries). */
   accessLog: 'all' | 'ownOrganisation' | 'none';
+  /** Whether the role reviews the break-glass reads of its own organisation's staff. */
+  breakGlassReports?: true;
 };
 
 const anyStaff: readonly Relationship[] = ['careTeam', 'urgentCare', 'breakGlass', 'none'];
@@ -85,7 +87,13 @@ export const policy: Record<Role, Grant> = {
   paramedic: urgentCareRecordingDeath,
   call_handler: urgentCare,
   ed_clinician: urgentCareRecordingDeath,
-  privacy_officer: { reads: [], writes: [], commands: {}, accessLog: 'ownOrganisation' },
+  privacy_officer: {
+    reads: [],
+    writes: [],
+    commands: {},
+    accessLog: 'ownOrganisation',
+    breakGlassReports: true,
+  },
   admin: { reads: [], writes: [], commands: {}, accessLog: 'none' },
 };
 
@@ -147,6 +155,8 @@ export const maySeeDraft = (actor: Actor, relationship: Relationship, plan: Plan
     !terminal(plan) &&
     ((isClinician(actor.role) && plan.authors.includes(actor.organisation)) ||
       (isRatifier(actor.role) && plan.draft?.submittedTo?.organisation === actor.organisation)));
+
+export const mayReviewBreakGlass = (actor: Actor): boolean => policy[actor.role].breakGlassReports === true;
 
 export const accessLogScope = (
   actor: Actor,

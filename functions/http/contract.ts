@@ -75,6 +75,21 @@ export const Worklist = /* @__PURE__ */ pageOf(
   'Worklist',
 );
 
+export const BreakGlassReports = /* @__PURE__ */ pageOf(
+  z
+    .object({
+      at: z.iso.datetime(),
+      reference: z.string().meta({ description: "The reference in the privacy officer's email" }),
+      nhsNumber: z.string(),
+      reader: ActorRef,
+      reason: z.string(),
+      action: z.string(),
+      purpose: z.string().nullable(),
+    })
+    .meta({ id: 'BreakGlassReport' }),
+  'BreakGlassReports',
+);
+
 export const Problem = /* @__PURE__ */ z
   .object({
     type: z.string(),

@@ -8,6 +8,7 @@ import { PatientProfile, PublishedVersion } from '../../domain/plan.ts';
 import { CrisisSummary, PlanView } from '../../domain/views.ts';
 import {
   AccessLog,
+  BreakGlassReports,
   CreatePlanBody,
   DeathBody,
   EditPlanBody,
@@ -101,6 +102,10 @@ export const operations: Record<string, Operation> = {
     read: true,
   },
   'GET /patients/{nhs}/access-log': { summary: 'Who read or changed the plan', ok: [200, AccessLog] },
+  'GET /break-glass-reports': {
+    summary: "Break-glass reads by the caller's organisation (privacy officers)",
+    ok: [200, BreakGlassReports],
+  },
   'GET /worklist/ratifications': {
     summary: "Plans submitted to the caller's organisation",
     ok: [200, Worklist],
@@ -143,7 +148,9 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
   });
   const query = z.object({
     ...(op.read && { purpose: z.string().max(200).optional() }),
-    ...(['VersionList', 'AccessLog', 'Worklist'].includes(String(op.ok[1].meta()?.id)) && {
+    ...(['VersionList', 'AccessLog', 'Worklist', 'BreakGlassReports'].includes(
+      String(op.ok[1].meta()?.id),
+    ) && {
       limit: z.coerce.number().int().min(1).max(200).optional(),
       next: z.string().optional(),
     }),

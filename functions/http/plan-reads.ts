@@ -1,5 +1,5 @@
 import { isRatifier } from '../../domain/actor.ts';
-import { accessLogScope, relationshipOf } from '../../domain/permissions.ts';
+import { accessLogScope, mayReviewBreakGlass, relationshipOf } from '../../domain/permissions.ts';
 import { planView, publishedView } from '../../domain/views.ts';
 import { planRepository } from '../platform/dynamo.ts';
 import { authenticated, httpApi, json, nhsNumberParam, pageParams } from '../platform/http.ts';
@@ -85,6 +85,18 @@ export const handler = httpApi([
         throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled');
       }
       return json(200, await paged(() => planRepository().listAccessLog(nhsNumber, page, organisation)));
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/break-glass-reports',
+    handler: authenticated(async (request) => {
+      const { actor } = request;
+      if (actor.kind !== 'staff' || !mayReviewBreakGlass(actor)) {
+        throw new HttpProblem(403, 'Forbidden', 'only privacy officers review break-glass reads');
+      }
+      const page = pageParams(request);
+      return json(200, await paged(() => planRepository().listBreakGlass(actor.organisation, page)));
     }),
   },
   {

@@ -33,6 +33,7 @@ export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/patients/{nhs}/plan/versions/{n}', fn: 'planReads', auth: true },
   { method: 'GET', path: '/patients/{nhs}/access-log', fn: 'planReads', auth: true },
   { method: 'GET', path: '/worklist/ratifications', fn: 'planReads', auth: true },
+  { method: 'GET', path: '/break-glass-reports', fn: 'planReads', auth: true },
   { method: 'GET', path: '/patients/{nhs}/plan/summary', fn: 'summary', auth: true },
   { method: 'PUT', path: '/organisations/{ods}', fn: 'organisations', auth: true },
   { method: 'GET', path: '/organisations/{ods}', fn: 'organisations', auth: true },

@@ -257,6 +257,12 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
             sk: keys.access(record.at, record.id),
             type: 'access',
             ...record,
+            // The same write files a break-glass read under the reader's organisation, for its privacy officer.
+            ...(record.breakGlass &&
+              record.actor.organisation && {
+                [table.teamIndex.partitionKey]: keys.breakGlass(record.actor.organisation),
+                [table.teamIndex.sortKey]: `${record.at}#${record.id}`,
+              }),
           },
           ConditionExpression: 'attribute_not_exists(sk)',
         }),
@@ -338,6 +344,39 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
       const nextCursor = { reads: position('reads', reads), changes: position('changes', changes) };
       const finished = nextCursor.reads === done && nextCursor.changes === done;
       return { items: entries.map((e) => e.entry), ...(!finished && { next: encodeCursor(nextCursor) }) };
+    },
+
+    /** Break-glass reads by an organisation's staff, newest first: its privacy officer's report. */
+    async listBreakGlass(organisation: string, page: PageRequest): Promise<Page<BreakGlassReport>> {
+      const index = table.teamIndex;
+      const after = decodeCursor(page.next, {
+        pk: startsWith('PATIENT#'),
+        sk: startsWith(keys.accessPrefix),
+        [index.sortKey]: (v) => /^\d{4}-/.test(v),
+      });
+      return pageQuery(
+        {
+          IndexName: index.name,
+          KeyConditionExpression: '#gpk = :gpk',
+          ExpressionAttributeNames: { '#gpk': index.partitionKey },
+          ExpressionAttributeValues: { ':gpk': keys.breakGlass(organisation) },
+          ScanIndexForward: false,
+          ...(after && {
+            ExclusiveStartKey: { ...after, [index.partitionKey]: keys.breakGlass(organisation) },
+          }),
+        },
+        page.limit,
+        (item) => ({ pk: item.pk, sk: item.sk, [index.sortKey]: item[index.sortKey] }),
+        (item) => ({
+          at: item.at,
+          reference: item.events?.[0]?.id ?? item.id,
+          nhsNumber: item.nhsNumber,
+          reader: item.actor,
+          reason: item.breakGlassReason,
+          action: item.action,
+          purpose: item.purpose ?? null,
+        }),
+      );
     },
 
     async listAwaitingRatification(organisation: string, page: PageRequest): Promise<Page<WorklistItem>> {
@@ -443,6 +482,17 @@ export type AccessLogEntry = {
   action: string;
   purpose: string | null;
   breakGlass: boolean;
+};
+
+export type BreakGlassReport = {
+  at: string;
+  /** The id of the CarePlan.Accessed event, quoted in the privacy officer's email. */
+  reference: string;
+  nhsNumber: string;
+  reader: ActorRef;
+  reason: string;
+  action: string;
+  purpose: string | null;
 };
 
 export type WorklistItem = {

@@ -7,7 +7,10 @@ export const table = {
   sortKey: 'sk',
   /** Sparse local index: only revisions that published a version carry `versionSk`. */
   versionIndex: { name: 'byVersion', sortKey: 'versionSk' },
-  /** Care-team index: `TEAM#` items point from an organisation to its patients. */
+  /**
+   * By organisation: `TEAM#` items point from an organisation to its patients, and break-glass
+   * access records to the organisation whose staff broke the glass (sparse: set on those alone).
+   */
   teamIndex: { name: 'byOrganisation', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   timeToLive: 'expiresAt',
 } as const;
@@ -22,6 +25,7 @@ export const keys = {
   accessPrefix: 'ACCESS#',
   team: (ods: string) => `TEAM#${ods}`,
   organisation: (ods: string) => `ORG#${ods}`,
+  breakGlass: (ods: string) => `BREAKGLASS#${ods}`,
   awaitingRatification: (nhs: string) => `AWAITING#${nhs}`,
   awaitingPrefix: 'AWAITING#',
   /** One item per notification sent: `DELIVERY#<eventId>` / `TO#<sha256 of the address>`. */

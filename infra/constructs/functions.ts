@@ -54,7 +54,10 @@ export const uses = {
   // records in the same table with Get/Put/Update/DeleteItem.
   patients: { table: ['GetItem', 'PutItem', 'Query', 'UpdateItem', 'DeleteItem'] },
   planCommands: { table: ['GetItem', 'PutItem', 'Query', 'UpdateItem', 'DeleteItem'] },
-  planReads: { table: ['GetItem', 'PutItem', 'Query'], indexes: [table.versionIndex.name] },
+  planReads: {
+    table: ['GetItem', 'PutItem', 'Query'],
+    indexes: [table.versionIndex.name, table.teamIndex.name],
+  },
   summary: { table: ['Query', 'PutItem'] },
   organisations: { table: ['GetItem', 'PutItem'] },
   relay: { bus: true },

@@ -146,5 +146,29 @@ describe('what the story sends and archives', () => {
     }
     const glassRead = events.find((e) => e.event.detail.breakGlass === true);
     expect(glassRead?.event.detail).toMatchObject({ reader: { role: 'care_home', organisation: CARE_HOME } });
+
+    // The privacy officer follows the email's reference to the report: who, which patient, why.
+    const officer = api.token({ role: 'privacy_officer', org: CARE_HOME });
+    const reports = await api.call('GET', '/break-glass-reports', { token: officer });
+    expect(reports.status).toBe(200);
+    expect(reports.body.items).toEqual([
+      {
+        at: expect.any(String),
+        reference: glassRead?.event.detail.eventId,
+        nhsNumber: nhs,
+        reader: { id: 'carer-on-shift', role: 'care_home', organisation: CARE_HOME },
+        reason: 'resident collapsed, ambulance on the way',
+        action: 'read_plan',
+        purpose: null,
+      },
+    ]);
+    const alert = messages.find((m) => m.includes('To: privacy@vm123.example'));
+    expect(alert).toContain(`Reference: ${glassRead?.event.detail.eventId}`);
+    expect(alert).toContain('/break-glass-reports');
+    const otherOfficer = api.token({ role: 'privacy_officer', org: GP_PRACTICE });
+    expect((await api.call('GET', '/break-glass-reports', { token: otherOfficer })).body).toEqual({
+      items: [],
+    });
+    expect((await api.call('GET', '/break-glass-reports', { token: careHome })).status).toBe(403);
   });
 });

@@ -214,6 +214,7 @@ describe('functions', () => {
       ...logs('planReads'),
       ...onTable('GetItem', 'PutItem', 'Query'),
       `dynamodb:Query on index ${table.versionIndex.name}`,
+      `dynamodb:Query on index ${table.teamIndex.name}`,
       ...tableKey,
     ],
     summary: [...logs('summary'), ...onTable('PutItem', 'Query'), ...tableKey],

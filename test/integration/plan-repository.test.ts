@@ -577,6 +577,44 @@ describe('access log', () => {
   });
 });
 
+describe('break-glass reports', () => {
+  it("files each break-glass read under the reader's organisation, newest first, paged", async () => {
+    const organisation = `BG${String(Date.now()).slice(-6)}`;
+    const reads = Array.from({ length: 5 }, (_, i) => ({
+      nhsNumber: freshNhsNumber(),
+      id: `01JBG${String(i).padStart(21, '0')}`,
+      at: `2026-11-21T1${i}:00:00.000Z`,
+      actor: { id: `carer-${i}`, role: 'care_home' as const, organisation },
+      action: 'read_plan' as const,
+      purpose: null,
+      breakGlass: true,
+      breakGlassReason: `resident ${i} collapsed`,
+      events: [],
+    }));
+    const ordinary = {
+      ...reads[0],
+      id: '01JBG999',
+      at: '2026-11-21T20:00:00.000Z',
+      breakGlass: false,
+    } as AccessRecord;
+    for (const read of [...reads, ordinary]) await repo.recordAccess(read as AccessRecord);
+
+    const seen: string[] = [];
+    let next: string | undefined;
+    do {
+      const page = await repo.listBreakGlass(organisation, { limit: 2, ...(next && { next }) });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((r) => r.reason));
+      next = page.next;
+    } while (next);
+    expect(seen).toEqual([4, 3, 2, 1, 0].map((i) => `resident ${i} collapsed`));
+    expect((await repo.listBreakGlass('ELSEWHERE', { limit: 10 })).items).toEqual([]);
+    await expect(
+      repo.listBreakGlass(organisation, { limit: 2, next: cursor({ pk: 'ORG#X', sk: 'A', gsi1sk: 'B' }) }),
+    ).rejects.toBeInstanceOf(InvalidCursor);
+  });
+});
+
 describe('awaiting ratification', () => {
   it('pages the organisation worklist, in NHS-number order, and nothing of other organisations', async () => {
     const organisation = 'W11111';

@@ -7,6 +7,7 @@ import {
   careTeamOf,
   mayCommand,
   mayRead,
+  mayReviewBreakGlass,
   maySeeDraft,
   mayWriteSections,
   type Relationship,
@@ -342,5 +343,12 @@ describe('careTeamOf', () => {
     expect(
       careTeamOf({ careTeam: [GP_PRACTICE] }, planFixture({ careTeam: [GP_PRACTICE, HOSPICE] })),
     ).toEqual([GP_PRACTICE, HOSPICE]);
+  });
+});
+
+describe('mayReviewBreakGlass', () => {
+  it.each(roles)('is for privacy officers alone: %s', (role) => {
+    const actor = role === 'patient' || role === 'carer' ? citizen(role) : staff(role, GP_PRACTICE);
+    expect(mayReviewBreakGlass(actor)).toBe(role === 'privacy_officer');
   });
 });
