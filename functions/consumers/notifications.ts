@@ -18,7 +18,10 @@ export type NotificationDependencies = {
   mailer: Mailer;
   /** Where people sign in: the messages point there. */
   serviceUrl: string;
-  repository: Pick<PlanRepository, 'getOrganisation' | 'getPatient' | 'claimDelivery' | 'releaseDelivery'>;
+  repository: Pick<
+    PlanRepository,
+    'getOrganisation' | 'getPatient' | 'claimDelivery' | 'markDelivered' | 'releaseDelivery'
+  >;
 };
 
 /** The detail does not match the catalogue schema of its detail-type: retrying will not help. */
@@ -100,10 +103,12 @@ export const createNotificationHandler = ({ mailer, serviceUrl, repository }: No
     });
 
     const deliver = async ({ recipient, address, message }: (typeof targets)[number]) => {
-      if (!(await repository.claimDelivery(eventId, address))) return 'alreadySent' as const;
+      const claim = await repository.claimDelivery(eventId, address);
+      if (claim === 'alreadySent') return 'alreadySent' as const;
+      // Another delivery of this event is sending it: fail this one, so it is retried once that settles.
+      if (claim === 'inFlight') throw new Error('this message is being sent by another delivery');
       try {
         await mailer({ to: address, ...message, reference: eventId });
-        return 'sent' as const;
       } catch (error) {
         logger.error('notification not sent', {
           eventId,
@@ -121,6 +126,17 @@ export const createNotificationHandler = ({ mailer, serviceUrl, repository }: No
         );
         throw error;
       }
+      // Sent: if this record is lost, a redelivery after the claim lapses sends it again, once more
+      // at worst; an alert sent twice is better than one never sent.
+      await repository.markDelivered(eventId, address).catch((markError: unknown) =>
+        logger.error('delivery not recorded as sent', {
+          eventId,
+          type,
+          recipient: recipient.kind,
+          error: (markError as Error).name,
+        }),
+      );
+      return 'sent' as const;
     };
     const outcomes = await Promise.allSettled(targets.map(deliver));
     const of = (outcome: 'sent' | 'alreadySent') =>

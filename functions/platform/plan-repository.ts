@@ -435,34 +435,59 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
     },
 
     /**
-     * Claims the one delivery of an event to an address: a conditional put, so of any number of
-     * deliveries of the same event exactly one gets true. False: it was sent (or is being sent).
-     * The record keeps a hash of the address, never the address, and expires after 90 days.
+     * Claims the sending of one event's message to one address, for a while: the claim lapses
+     * after `deliveryLeaseMs`, so a send cut short (a timeout, a crash) is tried again, while a
+     * message recorded as sent never is. Answers whether to send now, or what stops it. The
+     * record keeps a hash of the address, never the address, and expires after 90 days.
      */
-    async claimDelivery(eventId: string, address: string, at: Date = new Date()): Promise<boolean> {
+    async claimDelivery(eventId: string, address: string, at: Date = new Date()): Promise<DeliveryClaim> {
+      const key = { pk: keys.delivery(eventId), sk: keys.deliveryTo(addressHash(address)) };
       try {
         await client.send(
           new PutCommand({
             TableName: tableName,
             Item: {
-              pk: keys.delivery(eventId),
-              sk: keys.deliveryTo(addressHash(address)),
+              ...key,
               type: 'delivery',
               eventId,
+              state: 'sending',
               claimedAt: at.toISOString(),
+              leaseUntil: at.getTime() + deliveryLeaseMs,
               [table.timeToLive]: Math.floor(at.getTime() / 1000) + deliveryRetentionSeconds,
             },
-            ConditionExpression: 'attribute_not_exists(sk)',
+            ConditionExpression: 'attribute_not_exists(sk) OR (#state = :sending AND leaseUntil < :now)',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':sending': 'sending', ':now': at.getTime() },
           }),
         );
-        return true;
+        return 'claimed';
       } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
+        if (!isConditionFailure(error)) throw error;
+        const { Item } = await client.send(
+          new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+        );
+        return Item?.state === 'sent' ? 'alreadySent' : 'inFlight';
       }
     },
 
-    /** Gives a claim back when sending failed after claiming, so the next delivery of the event sends. */
+    /** Records the message as sent: no redelivery of the event sends it again. */
+    async markDelivered(eventId: string, address: string, at: Date = new Date()): Promise<void> {
+      await client.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: keys.delivery(eventId),
+            sk: keys.deliveryTo(addressHash(address)),
+            type: 'delivery',
+            eventId,
+            state: 'sent',
+            sentAt: at.toISOString(),
+            [table.timeToLive]: Math.floor(at.getTime() / 1000) + deliveryRetentionSeconds,
+          },
+        }),
+      );
+    },
+
     async releaseDelivery(eventId: string, address: string): Promise<void> {
       await client.send(
         new DeleteCommand({
@@ -483,6 +508,12 @@ export type AccessLogEntry = {
   purpose: string | null;
   breakGlass: boolean;
 };
+
+/** `claimed`: send it now. `alreadySent`: a delivery did. `inFlight`: another delivery is sending it. */
+export type DeliveryClaim = 'claimed' | 'alreadySent' | 'inFlight';
+
+/** Longer than the notifications function may run (60 s), so a live send is never claimed twice. */
+const deliveryLeaseMs = 90_000;
 
 export type BreakGlassReport = {
   at: string;

@@ -377,11 +377,35 @@ describe('exactly once per event and recipient', () => {
     expect(sent.map((m) => m.to).sort()).toEqual([email.patient, email.gp, email.hospice].sort());
   });
 
-  it('two consumers racing on the same event send each message once', async () => {
+  it('two consumers racing on the same event send each message once; the others fail, to be retried', async () => {
     const event = busEvent(ratifiedEvent());
-    await Promise.all([notifier()(event), notifier()(event), notifier()(event)]);
+    const raced = await Promise.allSettled([notifier()(event), notifier()(event), notifier()(event)]);
     expect(files()).toHaveLength(3);
     expect(sent).toHaveLength(3);
+    // A delivery that found a message in flight failed; its retry, once that settled, sends nothing.
+    for (const outcome of raced.filter((o) => o.status === 'rejected')) {
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(NotificationsNotSent);
+      await notifier()(event);
+    }
+    expect(sent).toHaveLength(3);
+  });
+
+  it('leaves a message another delivery is sending, and sends one whose claim has lapsed', async () => {
+    const sending = busEvent(ratifiedEvent());
+    const sendingId = (sending.detail as { eventId: string }).eventId;
+    // Another delivery claimed the GP practice's message a moment ago and is still sending it.
+    expect(await repo.claimDelivery(sendingId, email.gp, new Date())).toBe('claimed');
+    await expect(notifier()(sending)).rejects.toBeInstanceOf(NotificationsNotSent);
+    expect(sent.map((m) => m.to)).not.toContain(email.gp);
+
+    story.edit(gp);
+    const cutShort = busEvent(only(eventsOf(story.ratify(gp), 'CarePlan.Ratified')));
+    const cutShortId = (cutShort.detail as { eventId: string }).eventId;
+    // A delivery claimed it two minutes ago and died before sending: the claim has lapsed.
+    expect(await repo.claimDelivery(cutShortId, email.gp, new Date(Date.now() - 120_000))).toBe('claimed');
+    await notifier()(cutShort);
+    expect(sent.filter((m) => m.to === email.gp)).toHaveLength(1);
+    expect(await repo.claimDelivery(cutShortId, email.gp)).toBe('alreadySent');
   });
 });
 
