@@ -84,10 +84,12 @@ const numbers = testRangeNumbers();
 for (const person of demo) {
   const nhs = numbers.next().value as string;
   const patient = token({ role: 'patient', nhs });
+  // The hospice enrols its own patient, and so joins the care team that may start the plan.
+  const author = person.story === 'hospiceDraft' ? hospiceNurse : patient;
   const enrolled = await call({
     method: 'POST',
     path: '/patients',
-    as: gp,
+    as: person.story === 'hospiceDraft' ? hospiceNurse : gp,
     body: {
       nhsNumber: nhs,
       name: { given: person.given, family: person.family },
@@ -106,7 +108,6 @@ for (const person of demo) {
     process.stdout.write(`${nhs}  already there\n`);
     continue;
   }
-  const author = person.story === 'hospiceDraft' ? hospiceNurse : patient;
   const sections =
     person.story === 'hospiceDraft'
       ? { ...wishesAtHome('in the hospice garden room'), ...clinicianSections }

@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, startApi } from './harness.ts';
+
+/** `npm run seed` against a running service: the demo data goes in through the API, rules and all. */
+let api: Api;
+beforeAll(async () => {
+  api = await startApi();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('npm run seed', () => {
+  it('loads five demo patients, each in the state its story says', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['local/seed.ts'], {
+      env: { ...process.env, BASE_URL: api.url, DATA_DIR: api.dataDir },
+    });
+    const seeded = Object.fromEntries(
+      stdout
+        .trim()
+        .split('\n')
+        .slice(0, -1)
+        .map((line) => line.split(/\s+/)),
+    );
+    expect(Object.values(seeded)).toEqual([
+      'published',
+      'submitted',
+      'hospiceDraft',
+      'amending',
+      'withdrawn',
+    ]);
+    const statusOf = async (nhs: string) =>
+      (await api.call('GET', `/patients/${nhs}/plan`, { token: api.token({ role: 'patient', nhs }) })).body
+        .status;
+    const byStory = Object.fromEntries(Object.entries(seeded).map(([nhs, story]) => [story, nhs]));
+    expect(await statusOf(byStory.published as string)).toBe('published');
+    expect(await statusOf(byStory.submitted as string)).toBe('submitted');
+    expect(await statusOf(byStory.hospiceDraft as string)).toBe('draft');
+    expect(await statusOf(byStory.amending as string)).toBe('published');
+    expect(await statusOf(byStory.withdrawn as string)).toBe('withdrawn');
+  });
+});
