@@ -1,6 +1,5 @@
 import { ulid } from 'ulid';
-import type { Actor } from '../../domain/actor.ts';
-import { actorRef } from '../../domain/actor.ts';
+import { type Actor, actorRef } from '../../domain/actor.ts';
 import { type AccessAction, raise } from '../../domain/events.ts';
 import { isSharedWith, mayRead, type Relationship, relationshipOf } from '../../domain/permissions.ts';
 import { breakGlassReason } from '../platform/command-context.ts';
