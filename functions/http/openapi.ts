@@ -1,5 +1,4 @@
-// A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { OdsCode } from '../../domain/actor.ts';
 import { NhsNumber } from '../../domain/nhs-number.ts';
@@ -25,8 +24,8 @@ import { type RouteSpec, routes } from './routes.ts';
 
 type Operation = {
   summary: string;
-  body?: z.ZodType;
-  ok: [status: number, schema: z.ZodType];
+  body?: z.ZodMiniType;
+  ok: [status: number, schema: z.ZodMiniType];
   ifMatch?: 'required' | 'optional';
   idempotent?: boolean;
   read?: boolean;
@@ -36,7 +35,7 @@ const Plan = PlanView;
 /** Every route's contract; a test checks this table and routes.ts name the same routes. */
 export const operations: Record<string, Operation> = {
   'GET /health': { summary: 'Liveness', ok: [200, z.object({ status: z.literal('ok') })] },
-  'GET /openapi.json': { summary: 'This document', ok: [200, z.object({}).loose()] },
+  'GET /openapi.json': { summary: 'This document', ok: [200, z.looseObject({})] },
   'POST /patients': {
     summary: 'Enrol a patient',
     body: PatientProfile,
@@ -131,28 +130,29 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
   const op = operations[`${route.method} ${route.path}`];
   if (!op) throw new Error(`no OpenAPI operation for ${route.method} ${route.path}`);
   const path = route.path.includes('{nhs}')
-    ? z.object({ nhs: NhsNumber, ...(route.path.includes('{n}') && { n: z.coerce.number().int().min(1) }) })
+    ? z.object({
+        nhs: NhsNumber,
+        ...(route.path.includes('{n}') && { n: z.coerce.number().check(z.int(), z.minimum(1)) }),
+      })
     : route.path.includes('{ods}')
       ? z.object({ ods: OdsCode })
       : undefined;
   const header = z.object({
-    ...(op.ifMatch && { 'if-match': op.ifMatch === 'required' ? z.string() : z.string().optional() }),
-    ...(op.idempotent && { 'idempotency-key': z.string().optional() }),
+    ...(op.ifMatch && { 'if-match': op.ifMatch === 'required' ? z.string() : z.optional(z.string()) }),
+    ...(op.idempotent && { 'idempotency-key': z.optional(z.string()) }),
     ...(op.read && {
       'break-glass': z
-        .string()
-        .min(10)
-        .optional()
-        .meta({ description: 'Emergency reason (staff outside the care team)' }),
+        .optional(z.string().check(z.minLength(10)))
+        .register(z.globalRegistry, { description: 'Emergency reason (staff outside the care team)' }),
     }),
   });
   const query = z.object({
-    ...(op.read && { purpose: z.string().max(200).optional() }),
+    ...(op.read && { purpose: z.optional(z.string().check(z.maxLength(200))) }),
     ...(['VersionList', 'AccessLog', 'Worklist', 'BreakGlassReports'].includes(
-      String(op.ok[1].meta()?.id),
+      String(z.globalRegistry.get(op.ok[1])?.id),
     ) && {
-      limit: z.coerce.number().int().min(1).max(200).optional(),
-      next: z.string().optional(),
+      limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(200))),
+      next: z.optional(z.string()),
     }),
   });
   return {

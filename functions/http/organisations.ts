@@ -1,9 +1,10 @@
 import { type Actor, actorRef, OdsCode } from '../../domain/actor.ts';
 import { mayManageOrganisations, Organisation } from '../../domain/organisation.ts';
 import { planRepository } from '../platform/dynamo.ts';
-import { type ApiRequest, authenticated, httpApi, json, parseBody } from '../platform/http.ts';
+import { type ApiRequest, authenticated, httpApi, json } from '../platform/http.ts';
 import type { OrganisationRecord } from '../platform/plan-repository.ts';
 import { badRequest, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import { parseBody } from '../platform/validation.ts';
 
 /** The organisation registry: who is told of what (functions/consumers/notifications.ts). Admins only. */
 const requireAdmin = (actor: Actor): void => {

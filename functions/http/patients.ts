@@ -3,10 +3,11 @@ import { careTeamOf, relationshipOf } from '../../domain/permissions.ts';
 import { PatientProfile } from '../../domain/plan.ts';
 import { commandContext } from '../platform/command-context.ts';
 import { planRepository } from '../platform/dynamo.ts';
-import { authenticated, httpApi, json, nhsNumberParam, parseBody } from '../platform/http.ts';
+import { authenticated, httpApi, json, nhsNumberParam } from '../platform/http.ts';
 import { idempotentCreate } from '../platform/idempotency.ts';
 import { PatientAlreadyEnrolled, type PatientRecord } from '../platform/plan-repository.ts';
 import { HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import { parseBody } from '../platform/validation.ts';
 import { auditRead, authoriseRead, refuseOtherCitizens } from './reads.ts';
 
 /** POST /patients: enrol. One conditional put of the profile. */

@@ -5,7 +5,6 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler from '@middy/http-router';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod';
 import type { Actor } from '../../domain/actor.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
 import { corsAllowHeaders, corsExposeHeaders } from './cors.ts';
@@ -16,7 +15,7 @@ import {
   Unauthenticated,
 } from './identity.ts';
 import { logger } from './logger.ts';
-import { badRequest, type FieldError, HttpProblem, problemBody, titleOf } from './problem.ts';
+import { badRequest, HttpProblem, problemBody, titleOf } from './problem.ts';
 
 /** Requests larger than this are refused before parsing: no plan comes near it. */
 export const maxBodyBytes = 64 * 1024;
@@ -68,16 +67,6 @@ export const json = (
   headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
   body: JSON.stringify(body),
 });
-
-export const fieldErrors = (error: z.ZodError): FieldError[] =>
-  error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
-
-/** Validates a parsed body against its schema: 400 with every problem listed. */
-export const parseBody = <S extends z.ZodType>(schema: S, body: unknown): z.output<S> => {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) throw badRequest('the request body is not valid', fieldErrors(result.error));
-  return result.data;
-};
 
 export const nhsNumberParam = (request: ApiRequest): string => {
   const nhsNumber = normaliseNhsNumber(request.params.nhs ?? '');
