@@ -175,17 +175,6 @@ export const toProblem = (error: unknown): Problem => {
     message?: string;
     cause?: { package?: string };
   };
-  if (e.name === 'IdempotencyValidationError') {
-    return problem(422, 'this Idempotency-Key was already used with a different request body');
-  }
-  if (e.name === 'IdempotencyAlreadyInProgressError') {
-    return problem(
-      409,
-      'a request with this Idempotency-Key is still being processed: retry shortly',
-      {},
-      { 'Retry-After': '1' },
-    );
-  }
   if (e.cause?.package === '@middy/http-json-body-parser' && e.statusCode === 422) {
     return problem(400, 'the request body is not valid JSON', { errors: [] });
   }

@@ -186,14 +186,10 @@ describe('functions', () => {
   ];
   const expected: Record<FunctionName, string[]> = {
     meta: logs('meta'),
-    patients: [
-      ...logs('patients'),
-      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'),
-      ...tableKey,
-    ],
+    patients: [...logs('patients'), ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'), ...tableKey],
     planCommands: [
       ...logs('planCommands'),
-      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'),
+      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
       ...tableKey,
     ],
     planReads: [
