@@ -1,10 +1,10 @@
-import { ulid } from 'ulid';
 import { type Actor, actorRef } from '../../domain/actor.ts';
 import { type AccessAction, raise } from '../../domain/events.ts';
 import { isSharedWith, mayRead, type Relationship, relationshipOf } from '../../domain/permissions.ts';
 import { breakGlassReason } from '../platform/command-context.ts';
 import { planRepository } from '../platform/dynamo.ts';
 import { type ApiRequest, nhsNumberParam } from '../platform/http.ts';
+import { newId } from '../platform/ids.ts';
 import { badRequest, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 
 /** A citizen asking about someone else's NHS number learns nothing, not even whether it exists. */
@@ -42,14 +42,14 @@ export const auditRead = async (
   relationship: Relationship,
 ): Promise<void> => {
   const at = new Date().toISOString();
-  const id = ulid();
+  const id = newId();
   const reader = actorRef(request.actor);
   const purpose = purposeOf(request);
   const breakGlass = relationship === 'breakGlass';
   const event = raise(
     'CarePlan.Accessed',
     { nhsNumber, accessId: id, reader, action, purpose, breakGlass },
-    { now: at, newId: ulid },
+    { now: at, newId },
   );
   await planRepository().recordAccess({
     nhsNumber,
