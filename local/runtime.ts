@@ -90,7 +90,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // Loaded only now, so every module reads the environment set above.
-  const { documentClient, planRepository } = await import('../functions/platform/dynamo.ts');
+  const { deliveries, documentClient, planRepository } = await import('../functions/platform/dynamo.ts');
   const projections = await import('../functions/consumers/projections.ts');
   const { createRelay } = await import('../functions/consumers/relay.ts');
   const auditArchive = await import('../functions/consumers/audit-archive.ts');
@@ -100,7 +100,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     notifications: createNotificationHandler({
       mailer: folderMailer(join(options.dataDir, 'outbox')),
       serviceUrl: url,
-      repository: planRepository(),
+      repository: { ...planRepository(), ...deliveries() },
     }),
   });
   const relay = createRelay(bus, 'local', { maxAttempts: 1, baseDelayMs: 0, sleep: async () => undefined });

@@ -9,7 +9,8 @@ import {
 } from '../../domain/notifications.ts';
 import { detailSchemas } from '../../events/catalogue.ts';
 import { eventSource } from '../../events/wire.ts';
-import { planRepository } from '../platform/dynamo.ts';
+import type { Deliveries } from '../platform/deliveries.ts';
+import { deliveries, planRepository } from '../platform/dynamo.ts';
 import { logger } from '../platform/logger.ts';
 import { type Mailer, sesMailer } from '../platform/mailer.ts';
 import type { OrganisationRecord, PlanRepository } from '../platform/plan-repository.ts';
@@ -18,10 +19,7 @@ export type NotificationDependencies = {
   mailer: Mailer;
   /** Where people sign in: the messages point there. */
   serviceUrl: string;
-  repository: Pick<
-    PlanRepository,
-    'getOrganisation' | 'getPatient' | 'claimDelivery' | 'markDelivered' | 'releaseDelivery'
-  >;
+  repository: Pick<PlanRepository, 'getOrganisation' | 'getPatient'> & Deliveries;
 };
 
 /** The detail does not match the catalogue schema of its detail-type: retrying will not help. */
@@ -173,7 +171,7 @@ export const handler = async (event: EventBridgeEvent<string, Record<string, unk
   notify ??= createNotificationHandler({
     mailer: sesMailer(required('SENDER_ADDRESS')),
     serviceUrl: required('SERVICE_URL'),
-    repository: planRepository(),
+    repository: { ...planRepository(), ...deliveries() },
   });
   return notify(event);
 };

@@ -57,7 +57,7 @@ const pageOf = <T extends z.ZodMiniType>(item: T, id: string) =>
 
 export const VersionList = /* @__PURE__ */ pageOf(VersionListItem, 'VersionList');
 export const AccessLog = /* @__PURE__ */ pageOf(
-  z
+  /* @__PURE__ */ z
     .object({
       at: z.iso.datetime(),
       actor: ActorRef,
@@ -69,7 +69,7 @@ export const AccessLog = /* @__PURE__ */ pageOf(
   'AccessLog',
 );
 export const Worklist = /* @__PURE__ */ pageOf(
-  z
+  /* @__PURE__ */ z
     .object({
       nhsNumber: z.string(),
       submittedAt: z.iso.datetime(),
@@ -81,7 +81,7 @@ export const Worklist = /* @__PURE__ */ pageOf(
 );
 
 export const BreakGlassReports = /* @__PURE__ */ pageOf(
-  z
+  /* @__PURE__ */ z
     .object({
       at: z.iso.datetime(),
       reference: z

@@ -1,9 +1,9 @@
 import { isRatifier } from '../../domain/actor.ts';
 import { accessLogScope, mayReviewBreakGlass, relationshipOf } from '../../domain/permissions.ts';
 import { planView, publishedView } from '../../domain/views.ts';
-import { planRepository } from '../platform/dynamo.ts';
+import { listings, planRepository } from '../platform/dynamo.ts';
 import { authenticated, httpApi, json, nhsNumberParam, pageParams } from '../platform/http.ts';
-import { InvalidCursor, type Page } from '../platform/plan-repository.ts';
+import { InvalidCursor, type Page } from '../platform/listings.ts';
 import { badRequest, etag, HttpProblem } from '../platform/problem.ts';
 import { auditRead, readablePlan, refuseOtherCitizens } from './reads.ts';
 
@@ -33,7 +33,7 @@ export const handler = httpApi([
     handler: authenticated(async (request) => {
       const page = pageParams(request);
       const { nhsNumber, relationship } = await readablePlan(request);
-      const versions = await paged(() => planRepository().listVersions(nhsNumber, page));
+      const versions = await paged(() => listings().listVersions(nhsNumber, page));
       await auditRead(request, nhsNumber, 'read_versions', relationship);
       return json(200, {
         items: versions.items.map(({ version, ratifiedAt, ratifiedBy }) => ({
@@ -84,7 +84,7 @@ export const handler = httpApi([
       if (!organisation && !(await planRepository().getPatient(nhsNumber))) {
         throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled');
       }
-      return json(200, await paged(() => planRepository().listAccessLog(nhsNumber, page, organisation)));
+      return json(200, await paged(() => listings().listAccessLog(nhsNumber, page, organisation)));
     }),
   },
   {
@@ -96,7 +96,7 @@ export const handler = httpApi([
         throw new HttpProblem(403, 'Forbidden', 'only privacy officers review break-glass reads');
       }
       const page = pageParams(request);
-      return json(200, await paged(() => planRepository().listBreakGlass(actor.organisation, page)));
+      return json(200, await paged(() => listings().listBreakGlass(actor.organisation, page)));
     }),
   },
   {
@@ -112,10 +112,7 @@ export const handler = httpApi([
         );
       }
       const page = pageParams(request);
-      return json(
-        200,
-        await paged(() => planRepository().listAwaitingRatification(actor.organisation, page)),
-      );
+      return json(200, await paged(() => listings().listAwaitingRatification(actor.organisation, page)));
     }),
   },
 ]);

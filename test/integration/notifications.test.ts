@@ -15,6 +15,7 @@ import {
   InvalidEventDetail,
   NotificationsNotSent,
 } from '../../functions/consumers/notifications.ts';
+import { createDeliveries, type Deliveries } from '../../functions/platform/deliveries.ts';
 import { logger } from '../../functions/platform/logger.ts';
 import type { Mailer, OutgoingMessage } from '../../functions/platform/mailer.ts';
 import { createPlanRepository, type PlanRepository } from '../../functions/platform/plan-repository.ts';
@@ -63,6 +64,7 @@ const breakGlassReader: ActorRef = {
 
 let db: TestDynamo;
 let repo: PlanRepository;
+let deliveries: Deliveries;
 let root: string;
 let outbox: string;
 let sent: OutgoingMessage[];
@@ -80,7 +82,7 @@ const countingMailer = (): Mailer => {
   };
 };
 const notifier = (mailer: Mailer = countingMailer()) =>
-  createNotificationHandler({ mailer, serviceUrl: SERVICE, repository: repo });
+  createNotificationHandler({ mailer, serviceUrl: SERVICE, repository: { ...repo, ...deliveries } });
 
 /** As EventBridge delivers it: the catalogue's wire detail under its detail-type. Ids are ULIDs, as in service. */
 const busEvent = (event: DomainEvent): EventBridgeEvent<string, Record<string, unknown>> => ({
@@ -134,6 +136,7 @@ const forbidden = () => [
 beforeAll(async () => {
   db = await startTestDynamo('ucp-notifications-test');
   repo = createPlanRepository(db.doc, db.tableName);
+  deliveries = createDeliveries(db.doc, db.tableName);
   root = mkdtempSync(join(tmpdir(), 'ucp-notifications-'));
   for (const [ods, organisation] of Object.entries(organisations)) {
     await repo.putOrganisation(ods, organisation, { at: '2026-11-20T09:00:00.000Z', by: admin });
@@ -394,7 +397,7 @@ describe('exactly once per event and recipient', () => {
     const sending = busEvent(ratifiedEvent());
     const sendingId = (sending.detail as { eventId: string }).eventId;
     // Another delivery claimed the GP practice's message a moment ago and is still sending it.
-    expect(await repo.claimDelivery(sendingId, email.gp, new Date())).toBe('claimed');
+    expect(await deliveries.claimDelivery(sendingId, email.gp, new Date())).toBe('claimed');
     await expect(notifier()(sending)).rejects.toBeInstanceOf(NotificationsNotSent);
     expect(sent.map((m) => m.to)).not.toContain(email.gp);
 
@@ -402,10 +405,12 @@ describe('exactly once per event and recipient', () => {
     const cutShort = busEvent(only(eventsOf(story.ratify(gp), 'CarePlan.Ratified')));
     const cutShortId = (cutShort.detail as { eventId: string }).eventId;
     // A delivery claimed it two minutes ago and died before sending: the claim has lapsed.
-    expect(await repo.claimDelivery(cutShortId, email.gp, new Date(Date.now() - 120_000))).toBe('claimed');
+    expect(await deliveries.claimDelivery(cutShortId, email.gp, new Date(Date.now() - 120_000))).toBe(
+      'claimed',
+    );
     await notifier()(cutShort);
     expect(sent.filter((m) => m.to === email.gp)).toHaveLength(1);
-    expect(await repo.claimDelivery(cutShortId, email.gp)).toBe('alreadySent');
+    expect(await deliveries.claimDelivery(cutShortId, email.gp)).toBe('alreadySent');
   });
 });
 
