@@ -23,7 +23,7 @@ await handlers.close();
 say(
   '2/4 HTTP: npm start, then a bare server making the same calls, under autocannon (10 connections, 10 s each)',
 );
-const http = await httpLoad({ connections: 10, seconds: 10 });
+const http = await httpLoad({ connections: 10, seconds: 10, rounds: 2 });
 
 say('3/4 cold start: bundles as cdk synth builds them, against their floors (10 fresh processes each)');
 const cold = coldStart(10);
@@ -43,6 +43,7 @@ const results = {
   httpP99Ms: http.httpP99Ms,
   httpBareRps: http.bareRps,
   httpBareP99Ms: http.bareP99Ms,
+  httpStopMs: http.httpStopMs,
   maxBundleRatio: Math.max(...compared.map((c) => c.sizeRatio as number)),
   maxInitRatio: Math.max(...compared.map((c) => c.initRatio as number)),
   maxBundleKB: Math.max(...cold.map((c) => c.bundleKB)),
@@ -102,6 +103,9 @@ say(
       p99: '',
     },
   ]),
+);
+say(
+  `npm start took up to ${http.httpStopMs} ms to stop after a round: its stream, bus and archive catching up`,
 );
 say('\nCold start (goal: size and init within 1.25x of the floor)');
 say(table(cold.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v ?? '-'])))));
