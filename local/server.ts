@@ -12,7 +12,7 @@ process.stdout.write(`Urgent Care Plan service on ${runtime.url} (data in ${data
   TOKEN=$(npm run -s token -- --role gp --org A81001)
   curl -H "Authorization: Bearer $TOKEN" ${runtime.url}/worklist/ratifications
 
-Demo data: npm run seed.  OpenAPI: ${runtime.url}/openapi.json.  Ctrl-C stops.
+Demo data: npm run seed.  API reference: ${runtime.url}/docs (OpenAPI: ${runtime.url}/openapi.json).  Ctrl-C stops.
 `);
 
 let stopping = false;

@@ -58,7 +58,7 @@ export const tags = [
   },
   {
     name: 'Service',
-    description: 'Liveness and the OpenAPI document, without a token.',
+    description: 'Liveness and this reference, without a token.',
   },
 ] as const;
 type Tag = (typeof tags)[number]['name'];
@@ -70,7 +70,7 @@ type Operation = {
   tag: Tag;
   summary: string;
   description: string;
-  ok: { status: 200 | 201; description: string; schema: z.ZodType };
+  ok: { status: 200 | 201; description: string; schema: z.ZodType; mediaType?: string };
   body?: z.ZodType;
   /** Changes a plan: `If-Match` with the revision it is based on (412 when stale, 428 when required and missing). */
   ifMatch?: 'required' | 'optional';
@@ -83,6 +83,7 @@ type Operation = {
   /** An audited read: `?purpose=` goes into the access record. */
   purpose?: boolean;
   paged?: boolean;
+  query?: z.ZodObject;
   /** The answers particular to this operation; the ones every route of its kind shares are added below. */
   errors?: Partial<Record<ErrorStatus, string>>;
 };
@@ -107,6 +108,27 @@ export const operations: Record<string, Operation> = {
     description:
       'This document, OpenAPI 3.1, generated from the same zod schemas the handlers validate requests with.',
     ok: { status: 200, description: 'The OpenAPI 3.1 document', schema: z.object({}).loose() },
+  },
+  'GET /docs': {
+    operationId: 'getApiReference',
+    tag: 'Service',
+    summary: 'The API reference (this page)',
+    description:
+      'A page that renders `openapi.json` with Redoc. Everything it loads comes from this API: no CDN, no fonts from elsewhere, which its Content-Security-Policy enforces.',
+    ok: { status: 200, description: 'The HTML page', schema: z.string(), mediaType: 'text/html' },
+  },
+  'GET /docs/redoc.standalone.js': {
+    operationId: 'getApiReferenceScript',
+    tag: 'Service',
+    summary: 'The API reference’s script',
+    description:
+      'Redoc’s standalone bundle (MIT, its licence notices at the end), served by the API itself so the reference works without the internet.',
+    query: z.object({
+      v: z.string().optional().meta({
+        description: 'The content hash the page asks for: with it, the script may be cached for a year',
+      }),
+    }),
+    ok: { status: 200, description: 'The script', schema: z.string(), mediaType: 'text/javascript' },
   },
   'POST /patients': {
     operationId: 'enrolPatient',
@@ -454,6 +476,7 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
         .meta({ description: 'Items per page (default 50)', example: 50 }),
       next: z.string().optional().meta({ description: 'The `next` cursor of the previous page' }),
     }),
+    ...op.query?.shape,
   });
   const validated = Boolean(path || op.body || op.paged || op.purpose || op.breakGlass || op.idempotent);
   const okHeaders = z.object({
@@ -464,7 +487,7 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
   const responses: Record<number, ZodOpenApiResponseObject | undefined> = {
     [op.ok.status]: {
       description: op.ok.description,
-      content: { 'application/json': { schema: op.ok.schema } },
+      content: { [op.ok.mediaType ?? 'application/json']: { schema: op.ok.schema } },
       ...(Object.keys(okHeaders.shape).length > 0 && { headers: okHeaders }),
     },
     ...(validated && {

@@ -228,7 +228,10 @@ const allowedOrigins = (): string[] =>
     .filter(Boolean);
 
 /** One Lambda handler serving the given routes behind the shared middleware stack. */
-export const httpApi = (routes: Route[]) =>
+export const httpApi = (
+  routes: Route[],
+  options: { securityHeaders?: Parameters<typeof httpSecurityHeaders>[0] } = {},
+) =>
   middy<APIGatewayProxyEvent, ApiResponse>()
     .use(httpHeaderNormalizer())
     .use(
@@ -238,7 +241,7 @@ export const httpApi = (routes: Route[]) =>
         exposeHeaders: corsExposeHeaders.join(','),
       }),
     )
-    .use(httpSecurityHeaders())
+    .use(httpSecurityHeaders(options.securityHeaders))
     .use(problemJson())
     .use(bodyLimit())
     .use(jsonBody())

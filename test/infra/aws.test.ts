@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subscriptions } from '../../events/subscriptions.ts';
@@ -5,7 +9,8 @@ import { consumerFunctions, streamConsumers } from '../../functions/consumers/co
 import { httpFunctions, routes } from '../../functions/http/routes.ts';
 import { corsAllowHeaders } from '../../functions/platform/cors.ts';
 import { table } from '../../functions/platform/table.ts';
-import type { FunctionName } from '../../infra/constructs/functions.ts';
+import { type FunctionName, runtimeFiles } from '../../infra/constructs/functions.ts';
+import { apiEvent } from '../../local/api-gateway.ts';
 import {
   acknowledgements,
   citizenIssuer,
@@ -25,7 +30,8 @@ beforeAll(() => {
     allowedOrigins: 'https://app.test,https://admin.test',
     senderAddress: 'care-plans@nhs.test',
   });
-});
+  // esbuild bundles every function: minutes on a busy machine.
+}, 300_000);
 afterAll(() => synth?.cleanup());
 
 const allFunctions = { ...httpFunctions, ...consumerFunctions } as Record<FunctionName, string>;
@@ -131,6 +137,37 @@ describe('functions', () => {
     expect(readFileSync(`${synth.outdir}/${relay}/index.mjs`, 'utf8')).toContain('AWSEvents');
   });
 
+  it('gives the docs function Redoc in its asset, where its bundle finds it', async () => {
+    const asset = `${synth.outdir}/${synth.json.Resources[fnId('docs')]?.Metadata['aws:asset:path']}`;
+    for (const file of runtimeFiles.docs ?? []) {
+      expect(existsSync(`${asset}/node_modules/${file}`), file).toBe(true);
+    }
+    // Read at run time, not bundled: the megabyte of script stays out of module init.
+    expect(readFileSync(`${asset}/index.mjs`, 'utf8')).not.toContain('ReDoc - OpenAPI');
+    // The bundle, alone in a fresh Node process outside the project, as Lambda runs it.
+    const events = ['/docs', '/docs/redoc.standalone.js'].map((path) => apiEvent({ method: 'GET', path }));
+    const run = `
+      const { handler } = await import(${JSON.stringify(`${asset}/index.mjs`)});
+      const answers = [];
+      for (const event of ${JSON.stringify(events)}) {
+        const res = await handler(event, {});
+        answers.push({ status: res.statusCode, type: res.headers['Content-Type'], size: res.body.length });
+      }
+      process.stdout.write(JSON.stringify(answers));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', run], {
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-2' },
+    });
+    expect(JSON.parse(stdout)).toEqual([
+      { status: 200, type: 'text/html; charset=utf-8', size: expect.any(Number) },
+      {
+        status: 200,
+        type: 'text/javascript; charset=utf-8',
+        size: expect.toSatisfy((n: number) => n > 1_000_000),
+      },
+    ]);
+  });
+
   it('gives each function the environment its code reads, and no more', () => {
     const env = (name: string) => fn(name).Properties.Environment.Variables as Record<string, unknown>;
     for (const name of Object.keys(httpFunctions)) {
@@ -200,6 +237,7 @@ describe('functions', () => {
   ];
   const expected: Record<FunctionName, string[]> = {
     meta: logs('meta'),
+    docs: logs('docs'),
     patients: [
       ...logs('patients'),
       ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'),

@@ -15,7 +15,8 @@ let dataDir: string;
 beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'ucp-data-'));
   synth = synthesise({ target: 'localstack' }, { env: { DATA_DIR: dataDir } });
-});
+  // esbuild bundles every function: minutes on a busy machine.
+}, 300_000);
 afterAll(() => {
   synth?.cleanup();
   rmSync(dataDir, { recursive: true, force: true });
