@@ -44,6 +44,14 @@ export type StaffActor = {
   name?: string;
 };
 
+/** An admin of the whole service rather than of one organisation: it manages any registry entry, and nothing else. */
+export type ServiceAdminActor = {
+  kind: 'serviceAdmin';
+  id: string;
+  role: 'admin';
+  name?: string;
+};
+
 /** A patient, or a carer acting as the patient's named proxy: nhsNumber is the patient's. */
 export type CitizenActor = {
   kind: 'citizen';
@@ -54,7 +62,7 @@ export type CitizenActor = {
   name?: string;
 };
 
-export type Actor = StaffActor | CitizenActor;
+export type Actor = StaffActor | CitizenActor | ServiceAdminActor;
 
 /** Who did something, as recorded on revisions, access records and events: ids, never names. */
 export const ActorRef = /* @__PURE__ */ z

@@ -109,6 +109,7 @@ export const relationshipOf = (
   breakGlassReason?: string,
 ): Relationship => {
   if (actor.kind === 'citizen') return actor.nhsNumber === patient.nhsNumber ? 'self' : 'none';
+  if (actor.kind === 'serviceAdmin') return 'none';
   if (patient.careTeam.includes(actor.organisation)) return 'careTeam';
   if (isUrgentCare(actor.role)) return 'urgentCare';
   return breakGlassReason ? 'breakGlass' : 'none';
