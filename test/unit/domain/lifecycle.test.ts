@@ -1005,7 +1005,7 @@ describe('expectRevision', () => {
 
   it.each([1, 3, 0])('refuses revision %d of a plan at revision 2, telling the current one', (ifMatch) => {
     expect(expectRevision(states.submitted(), ifMatch)).toEqual({
-      kind: 'PlanRevisionConflict',
+      kind: 'RevisionConflict',
       reason: expect.any(String),
       currentRevision: 2,
     });
