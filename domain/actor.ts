@@ -1,7 +1,7 @@
 // A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
 import * as z from 'zod';
 
-/** Staff roles (NHS CIS2) and what kind of access each has, as DOMAIN.md's "Who is who". */
+/** Staff roles (NHS CIS2) and what kind of access each has, as docs/domain.md "Who is who". */
 export const ratifierRoles = ['gp', 'consultant', 'specialist_nurse'] as const;
 export const contributorRoles = ['nurse', 'hospice_clinician'] as const;
 export const careTeamReaderRoles = ['care_home', 'social_worker'] as const;

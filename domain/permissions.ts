@@ -73,7 +73,7 @@ const urgentCareRecordingDeath: Grant = {
   commands: { recordDeath: ['careTeam', 'urgentCare'] },
 };
 
-/** DOMAIN.md "Who is who", one row a role. */
+/** docs/domain.md "Who is who", one row a role. */
 export const policy: Record<Role, Grant> = {
   patient: citizen,
   carer: { ...citizen, commands: { ...citizen.commands, enrol: [], withdraw: [] } },

@@ -197,7 +197,7 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
 
     /**
      * Every command is this one conditional put of revision n+1: the optimistic-concurrency
-     * check, the version history and the outbox at once (DESIGN.md).
+     * check, the version history and the outbox at once (docs/design.md "Data").
      */
     async appendRevision(record: RevisionRecord): Promise<void> {
       const item = revisionItem(record);

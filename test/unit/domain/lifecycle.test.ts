@@ -987,7 +987,7 @@ describe('enrolPatient', () => {
 
   it.each([
     ['another patient', stranger, 'none'],
-    ['their carer (API.md: patient or clinicians only)', carer, 'self'],
+    ['their carer (docs/api.md: patient or clinicians only)', carer, 'self'],
     ['a care home', careHome, 'careTeam'],
     ['a paramedic', paramedic, 'urgentCare'],
     ['an ed clinician', edClinician, 'urgentCare'],
