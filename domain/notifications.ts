@@ -184,8 +184,8 @@ export const messageFor = (
           (c) => `- ${addressUse[c.field]}: ${c.from ?? '(none)'} -> ${c.to ?? '(none)'}`,
         ),
         '',
-        "Alerts about the organisation's patients now go to the new address. If this change was not",
-        "expected, tell your organisation's admin or the service desk at once, and review the entry in",
+        'From now on these alerts go to the address after each arrow. If this change was not expected,',
+        "tell your organisation's admin or the service desk at once, and review the entry in",
         `${serviceName}:`,
         `${base}/organisations/${ods}`,
       ]);
