@@ -204,7 +204,7 @@ describe('functions', () => {
       ...tableKey,
     ],
     summary: [...logs('summary'), ...onTable('PutItem', 'Query'), ...tableKey],
-    organisations: [...logs('organisations'), ...onTable('GetItem', 'PutItem'), ...tableKey],
+    organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey],
     relay: [...logs('relay'), 'events:PutEvents on Events/Bus', ...stream('relay')],
     projections: [
       ...logs('projections'),
@@ -214,7 +214,7 @@ describe('functions', () => {
     ],
     notifications: [
       ...logs('notifications'),
-      ...onTable('DeleteItem', 'GetItem', 'PutItem'),
+      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
       ...tableKey,
       'ses:SendEmail on sender identity',
       ...failedInvocations('notifications'),
