@@ -63,7 +63,7 @@ export const tags = [
 ] as const;
 type Tag = (typeof tags)[number]['name'];
 
-type ErrorStatus = 400 | 403 | 404 | 409 | 422;
+type ErrorStatus = 400 | 403 | 404 | 409 | 422 | 428;
 
 type Operation = {
   operationId: string;
@@ -71,12 +71,14 @@ type Operation = {
   summary: string;
   description: string;
   ok: { status: 200 | 201; description: string; schema: z.ZodType; mediaType?: string };
+  /** Also answers 201, with the same body and headers, when the write created the thing. */
+  created?: string;
   body?: z.ZodType;
-  /** Changes a plan: `If-Match` with the revision it is based on (412 when stale, 428 when required and missing). */
+  /** A change: `If-Match` with the revision it is based on (412 when stale, 428 when required and missing). */
   ifMatch?: 'required' | 'optional';
   /** A creating POST: accepts `Idempotency-Key`, answers 201 with `Location`. */
   idempotent?: boolean;
-  /** The answer carries the plan's revision as its `ETag`. */
+  /** The answer carries the revision as its `ETag`. */
   etag?: boolean;
   /** Staff outside the care team may read with `Break-Glass: <reason>`. */
   breakGlass?: boolean;
@@ -148,9 +150,10 @@ export const operations: Record<string, Operation> = {
     operationId: 'getPatient',
     tag: 'Patients',
     summary: 'Demographics',
-    description: `The patient’s demographics, for their care team, urgent care and the patient themself. ${staffOutsideCareTeam}`,
+    description: `The patient’s demographics and when they were enrolled, for their care team, urgent care, the patient and their carers. Audited. ${staffOutsideCareTeam}`,
     ok: { status: 200, description: 'The patient', schema: Patient },
     breakGlass: true,
+    purpose: true,
     errors: {
       403: 'Not the patient, their care team or urgent care (the same answer whether or not the patient is enrolled)',
       404: 'No patient with this NHS number is enrolled',
@@ -200,7 +203,7 @@ export const operations: Record<string, Operation> = {
     ifMatch: 'required',
     etag: true,
     errors: {
-      403: 'Not the patient or a contributor to the plan',
+      403: 'Not the patient, a carer with a co-author grant, or a clinician of the care team',
       404: 'This patient has no plan',
       409: 'No draft, already submitted, or the plan is withdrawn or closed',
     },
@@ -227,7 +230,7 @@ export const operations: Record<string, Operation> = {
     tag: 'Plan',
     summary: 'Return to the author with comments',
     description:
-      'A ratifier sends a submitted draft back to its authors, with comments; it is a draft again.',
+      'A ratifier of the organisation it was sent to returns a submitted draft to its authors, with comments; it is an editing draft again.',
     body: ReturnBody,
     ok: { status: 200, description: 'The plan, back in draft', schema: Plan },
     ifMatch: 'required',
@@ -363,24 +366,35 @@ export const operations: Record<string, Operation> = {
     tag: 'Organisations',
     summary: 'Register or replace an organisation',
     description:
-      'Writes the organisation whole: its name, kind and the address notifications go to (plans submitted to it, changes to its patients’ plans, break-glass alerts).',
+      'Writes the entry whole: the organisation’s name, kind and the addresses it is told at (plans submitted to it, changes to its patients’ plans, break-glass alerts). Registering a new entry needs no `If-Match` (201); replacing one needs its `ETag` (200). A change of address is audited and told to the old address and the new. Its own admin, or a service administrator.',
     body: Organisation,
-    ok: { status: 200, description: 'The organisation as registered', schema: RegisteredOrganisation },
-    errors: { 403: 'Not an admin' },
+    ok: { status: 200, description: 'The entry, replaced', schema: RegisteredOrganisation },
+    created: 'The entry, registered',
+    ifMatch: 'optional',
+    etag: true,
+    errors: {
+      403: 'Not an admin, or the admin of another organisation',
+      428: 'The entry exists: send If-Match with its ETag to replace it',
+    },
   },
   'GET /organisations/{ods}': {
     operationId: 'getOrganisation',
     tag: 'Organisations',
     summary: 'An organisation in the registry',
-    description: 'The organisation’s registry entry, with when and by whom it was last written.',
+    description:
+      'The organisation’s registry entry, with when and by whom it was last written, and its `ETag` for replacing it. Its own admin, or a service administrator.',
     ok: { status: 200, description: 'The organisation', schema: RegisteredOrganisation },
-    errors: { 403: 'Not an admin', 404: 'No organisation with this ODS code is registered' },
+    etag: true,
+    errors: {
+      403: 'Not an admin, or the admin of another organisation',
+      404: 'No organisation with this ODS code is registered',
+    },
   },
 };
 
 // Response headers, registered once and referenced by every answer that carries them.
 const ETag = z.string().meta({
-  description: 'The plan’s revision, quoted: send it back as `If-Match` to change the plan',
+  description: 'The revision, quoted: send it back as `If-Match` to change what it names',
   example: '"7"',
   header: { id: 'ETag' },
 });
@@ -436,8 +450,8 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
       'If-Match': (op.ifMatch === 'required' ? z.string() : z.string().optional()).meta({
         description:
           op.ifMatch === 'required'
-            ? 'The `ETag` of the plan this change is based on'
-            : 'The `ETag` of the plan this change is based on: checked when sent',
+            ? 'The `ETag` this change is based on'
+            : 'The `ETag` this change is based on: checked when sent',
         example: '"7"',
       }),
     }),
@@ -483,13 +497,15 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
     ...(op.etag && { ETag }),
     ...(op.idempotent && { Location }),
   });
+  const success = (description: string): ZodOpenApiResponseObject => ({
+    description,
+    content: { [op.ok.mediaType ?? 'application/json']: { schema: op.ok.schema } },
+    ...(Object.keys(okHeaders.shape).length > 0 && { headers: okHeaders }),
+  });
   const errors = op.errors ?? {};
   const responses: Record<number, ZodOpenApiResponseObject | undefined> = {
-    [op.ok.status]: {
-      description: op.ok.description,
-      content: { [op.ok.mediaType ?? 'application/json']: { schema: op.ok.schema } },
-      ...(Object.keys(okHeaders.shape).length > 0 && { headers: okHeaders }),
-    },
+    [op.ok.status]: success(op.ok.description),
+    ...(op.created && { 201: success(op.created) }),
     ...(validated && {
       400: problem(
         'The request is not valid: `errors` lists each problem as `{path, message}`' +
@@ -516,7 +532,7 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
         : undefined,
     ...(op.ifMatch && {
       412: problem(
-        'The plan changed since the revision in If-Match: `currentRevision` in the body and the `ETag` header give the current one',
+        'Changed since the revision in If-Match: `currentRevision` in the body and the `ETag` header give the current one',
         z.object({ ETag }),
       ),
     }),
@@ -530,7 +546,7 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
             either(errors[422], op.idempotent && 'This Idempotency-Key was used with a different body') ?? '',
           )
         : undefined,
-    ...(op.ifMatch === 'required' && { 428: problem('If-Match is missing') }),
+    ...((op.ifMatch === 'required' || errors[428]) && { 428: problem(errors[428] ?? 'If-Match is missing') }),
     429: problem('Too many requests: the API’s throttle (AWS); retry after a pause'),
     ...(route.auth && {
       503: problem(
