@@ -115,9 +115,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const server = createServer(onRequest);
   // Asked to confirm before a body is sent: a body over the limit is refused before it is sent.
   server.on('checkContinue', onRequest);
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
-    answerClientError(error, socket, log),
-  );
+  server.on('clientError', (error: ClientError, socket: Duplex) => answerClientError(error, socket, log));
   await new Promise<void>((resolve) => server.listen(options.port ?? 3000, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -220,17 +218,23 @@ const clientErrorDetail: Record<number, string> = {
   400: 'the request is not valid HTTP',
 };
 const answered = new WeakSet<Duplex>();
+/** Node attaches the bytes it failed to parse. */
+type ClientError = NodeJS.ErrnoException & { rawPacket?: Buffer };
 
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: Logger): void {
+function answerClientError(error: ClientError, socket: Duplex, log: Logger): void {
+  // Answered already: what else the client sends fails to parse again, and is dropped.
+  if (answered.has(socket)) return;
   const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
-  // A reset, a second parse error on a socket already answered, or a response already started.
-  if (error.code === 'ECONNRESET' || answered.has(socket) || !socket.writable || inFlight?.headersSent) {
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
   answered.add(socket);
   const startedAt = performance.now();
   const status = clientErrorStatus[error.code ?? ''] ?? 400;
+  // A HEAD must be answered without a body, or its client misreads the connection. The bytes
+  // that failed to parse usually begin with the request line (unless it came in pieces).
+  const method = /^([A-Z]+) /.exec(error.rawPacket?.subarray(0, 16).toString('latin1') ?? '')?.[1] ?? null;
   const body = problemText(status, clientErrorDetail[status] ?? 'the request is not valid HTTP');
   const requestId = randomUUID();
   const head = Object.entries({
@@ -241,9 +245,9 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: Lo
   }).map(([name, value]) => `${name}: ${value}\r\n`);
   // Ends rather than destroys: the rest of what the client sends is read and dropped for a moment,
   // so its kernel does not reset the connection before it has read the answer.
-  socket.end(`HTTP/1.1 ${status} ${titleOf(status)}\r\n${head.join('')}\r\n${body}`);
+  socket.end(`HTTP/1.1 ${status} ${titleOf(status)}\r\n${head.join('')}\r\n${method === 'HEAD' ? '' : body}`);
   setTimeout(() => socket.destroy(), 1000).unref();
-  logRequest(log, { method: null, route: null, status, requestId }, startedAt);
+  logRequest(log, { method, route: null, status, requestId }, startedAt);
 }
 
 type Body = { body: string | null } | { tooLarge: true; close: boolean };

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corsAllowHeaders, corsAllowMethods } from '../../functions/platform/cors.ts';
 import { type Api, type ApiResponse, enrolment, expectProblem, startApi, testNhsNumber } from './harness.ts';
@@ -178,6 +179,27 @@ describe('request heads Node cannot take', () => {
     const res = await api.call('GET', `/patients/${'9'.repeat(20 * 1024)}/plan`, { token: gp });
     expectProblem(res, 431);
     await healthy();
+  });
+
+  it("the same URL asked with HEAD: the 431 without a body, which Node's client would misread", async () => {
+    const answer = await new Promise<{ status?: number; type?: string; body?: string; error?: string }>(
+      (resolve) => {
+        const req = request(
+          `${api.url}/patients/${'9'.repeat(20 * 1024)}/plan`,
+          { method: 'HEAD' },
+          (res) => {
+            let body = '';
+            res.on('data', (chunk) => {
+              body += chunk;
+            });
+            res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], body }));
+          },
+        );
+        req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+        req.end();
+      },
+    );
+    expect(answer).toEqual({ status: 431, type: 'application/problem+json', body: '' });
   });
 
   it('a header block over the limit on a raw connection: 431 problem, connection closed cleanly', async () => {
