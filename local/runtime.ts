@@ -38,7 +38,7 @@ export type LocalRuntime = {
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** API Gateway allows 10 MB; the handlers refuse much less, this only bounds memory. */
+/** The most of a body held in memory: the handlers refuse far less, so past this the runtime answers 413 itself. */
 const maxRequestBytes = 1024 * 1024;
 /**
  * API Gateway's payload quota: a body up to this size is read to its end before the 413, so the
