@@ -1,7 +1,7 @@
 // A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
 import * as z from 'zod';
 
-/** Staff roles (NHS CIS2) and what kind of access each has, as DOMAIN.md's "Who is who". */
+/** Staff roles (NHS CIS2) and what kind of access each has, as docs/domain.md "Who is who". */
 export const ratifierRoles = ['gp', 'consultant', 'specialist_nurse'] as const;
 export const contributorRoles = ['nurse', 'hospice_clinician'] as const;
 export const careTeamReaderRoles = ['care_home', 'social_worker'] as const;
@@ -44,6 +44,14 @@ export type StaffActor = {
   name?: string;
 };
 
+/** An admin of the whole service rather than of one organisation: it manages any registry entry, and nothing else. */
+export type ServiceAdminActor = {
+  kind: 'serviceAdmin';
+  id: string;
+  role: 'admin';
+  name?: string;
+};
+
 /** A patient, or a carer acting as the patient's named proxy: nhsNumber is the patient's. */
 export type CitizenActor = {
   kind: 'citizen';
@@ -54,7 +62,7 @@ export type CitizenActor = {
   name?: string;
 };
 
-export type Actor = StaffActor | CitizenActor;
+export type Actor = StaffActor | CitizenActor | ServiceAdminActor;
 
 /** Who did something, as recorded on revisions, access records and events: ids, never names. */
 export const ActorRef = /* @__PURE__ */ z

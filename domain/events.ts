@@ -1,4 +1,5 @@
 import type { ActorRef } from './actor.ts';
+import type { AddressChange, OrganisationField } from './organisation.ts';
 import type { PlaceCode, SectionName } from './sections.ts';
 
 /**
@@ -51,6 +52,14 @@ export type EventDetails = {
     action: AccessAction;
     purpose: string | null;
     breakGlass: boolean;
+  };
+  /** A registry entry written: which fields changed and, for addresses (organisational, never a patient's), from what to what. */
+  'Organisation.Updated': {
+    ods: string;
+    revision: number;
+    updatedBy: ActorRef;
+    changedFields: OrganisationField[];
+    addressChanges: AddressChange[];
   };
 };
 

@@ -380,7 +380,7 @@ export const expectRevision = (plan: Plan, ifMatch: number): Refusal | null =>
   plan.revision === ifMatch
     ? null
     : {
-        kind: 'PlanRevisionConflict',
+        kind: 'RevisionConflict',
         reason: 'the plan has changed since you read it',
         currentRevision: plan.revision,
       };

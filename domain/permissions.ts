@@ -73,7 +73,7 @@ const urgentCareRecordingDeath: Grant = {
   commands: { recordDeath: ['careTeam', 'urgentCare'] },
 };
 
-/** DOMAIN.md "Who is who", one row a role. */
+/** docs/domain.md "Who is who", one row a role. */
 export const policy: Record<Role, Grant> = {
   patient: citizen,
   carer: { ...citizen, commands: { ...citizen.commands, enrol: [], withdraw: [] } },
@@ -109,6 +109,7 @@ export const relationshipOf = (
   breakGlassReason?: string,
 ): Relationship => {
   if (actor.kind === 'citizen') return actor.nhsNumber === patient.nhsNumber ? 'self' : 'none';
+  if (actor.kind === 'serviceAdmin') return 'none';
   if (patient.careTeam.includes(actor.organisation)) return 'careTeam';
   if (isUrgentCare(actor.role)) return 'urgentCare';
   return breakGlassReason ? 'breakGlass' : 'none';

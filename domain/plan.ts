@@ -4,7 +4,7 @@ import { ActorRef, OdsCode } from './actor.ts';
 import { NhsNumber } from './nhs-number.ts';
 import { PlaceCode, Sections } from './sections.ts';
 
-/** The plan's state after a command: what one `REV#` item holds (DESIGN.md). */
+/** The plan's state after a command: what one `REV#` item holds (docs/design.md "Data"). */
 export const PlanStatus = /* @__PURE__ */ z
   .enum(['draft', 'submitted', 'published', 'withdrawn', 'closed'])
   .meta({ id: 'PlanStatus' });

@@ -1,7 +1,8 @@
 // A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
 import * as z from 'zod';
-import { ActorRef } from '../domain/actor.ts';
+import { ActorRef, odsCodePattern } from '../domain/actor.ts';
 import type { EventType } from '../domain/events.ts';
+import { addressFields, organisationFields } from '../domain/organisation.ts';
 import { PlaceCode, SectionName } from '../domain/sections.ts';
 import { eventSource } from './wire.ts';
 
@@ -87,6 +88,25 @@ export const detailSchemas = {
     action: z.enum(['read_demographics', 'read_plan', 'read_summary', 'read_versions', 'read_version']),
     purpose: z.string().nullable(),
     breakGlass: z.boolean(),
+  }),
+  'Organisation.Updated': /* @__PURE__ */ z.object({
+    ...envelope,
+    ods: z.string().regex(odsCodePattern),
+    revision: z
+      .number()
+      .int()
+      .meta({ description: 'The revision of the registry entry; 1 when first registered' }),
+    updatedBy: ActorRef,
+    changedFields: z.array(z.enum(organisationFields)),
+    addressChanges: z
+      .array(
+        z.object({
+          field: z.enum(addressFields),
+          from: z.email().nullable().meta({ description: 'null: the address was first set' }),
+          to: z.email().nullable().meta({ description: 'null: the address was removed' }),
+        }),
+      )
+      .meta({ description: "Organisational addresses, never a patient's" }),
   }),
 } satisfies Record<EventType, z.ZodType>;
 

@@ -16,7 +16,7 @@ import type { TrustedIssuer } from '../functions/platform/identity.ts';
 /**
  * The one-machine token issuer: one RSA key for "staff" (CIS2-like) and one for "citizen"
  * (NHS login-like), made on first use under `<dataDir>/issuer/` and reused after, so the
- * server and `npm run token` agree as long as they share DATA_DIR.
+ * server and `npm run token` agree as long as they share DATA_DIR (local/instance.ts finds it).
  */
 
 type Kind = TrustedIssuer['kind'];
@@ -71,6 +71,10 @@ export function ensureDevIssuer(dataDir: string): DevIssuer {
   };
 }
 
+/** Whether dataDir already has both keys: `npm run token` signs only with keys a server may know. */
+export const hasDevKeys = (dataDir: string): boolean =>
+  (['staff', 'citizen'] as const).every((kind) => existsSync(keyPath(join(dataDir, 'issuer'), kind)));
+
 export type DevTokenOptions = {
   role: string;
   /** ODS code of the organisation: staff roles only. */
@@ -88,7 +92,8 @@ export function issueDevToken(dataDir: string, options: DevTokenOptions): string
   return ensureDevIssuer(dataDir).sign(claims, kind);
 }
 
-function devClaims(options: DevTokenOptions): { kind: Kind; claims: Record<string, unknown> } {
+/** The claims `issueDevToken` signs, and which issuer signs them; a plain Error with a clear message on bad input. */
+export function devClaims(options: DevTokenOptions): { kind: Kind; claims: Record<string, unknown> } {
   const role = Role.safeParse(options.role);
   if (!role.success)
     throw new Error(`unknown role "${options.role}": expected one of ${Role.options.join(', ')}`);
@@ -104,7 +109,11 @@ function devClaims(options: DevTokenOptions): { kind: Kind; claims: Record<strin
 
   if (StaffRole.safeParse(role.data).success) {
     if (options.nhs !== undefined) throw new Error(`--nhs is for patient and carer tokens, not ${role.data}`);
-    if (options.org === undefined) throw new Error(`staff role ${role.data} needs --org <ODS code>`);
+    if (options.org === undefined) {
+      // An admin of no organisation is a service administrator: it manages every registry entry.
+      if (role.data === 'admin') return { kind: 'staff', claims: { ...common, role: role.data } };
+      throw new Error(`staff role ${role.data} needs --org <ODS code>`);
+    }
     const ods = OdsCode.safeParse(options.org);
     if (!ods.success) throw new Error(`--org ${ods.error.issues[0]?.message ?? 'is invalid'}`);
     return { kind: 'staff', claims: { ...common, role: role.data, ods: ods.data } };
@@ -120,9 +129,11 @@ function devClaims(options: DevTokenOptions): { kind: Kind; claims: Record<strin
   };
 }
 
+const keyPath = (dir: string, kind: Kind) => join(dir, `${kind}.key.pem`);
+
 /** Loads the kind's private key, making it first if absent; the public JWK is derived from it. */
 function signingKey(dir: string, kind: Kind): SigningKey {
-  const pemPath = join(dir, `${kind}.key.pem`);
+  const pemPath = keyPath(dir, kind);
   const created = !existsSync(pemPath) && createKey(pemPath);
   const privateKey = createPrivateKey(readFileSync(pemPath));
   const { n, e } = createPublicKey(privateKey).export({ format: 'jwk' });

@@ -116,7 +116,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   // Asked to confirm before a body is sent: a body over the limit is refused before it is sent.
   server.on('checkContinue', onRequest);
   server.on('clientError', (error: ClientError, socket: Duplex) => answerClientError(error, socket, log));
-  await new Promise<void>((resolve) => server.listen(options.port ?? 3000, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (err: unknown) => {
+    // A port in use (say) fails the start with nothing left running: the caller reports it.
+    await Promise.all([dynamo.close(), s3.close()]);
+    throw err;
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // Loaded only now, so every module reads the environment set above.

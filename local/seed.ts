@@ -1,14 +1,13 @@
-import { resolve } from 'node:path';
 import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import type { Sections } from '../domain/sections.ts';
 import { issueDevToken } from './dev-issuer.ts';
+import { LocalError, locate, shellWord, signingDataDir, withDataDir } from './instance.ts';
 
 /**
  * `npm run seed`: a handful of realistic demo patients and plans, loaded through the HTTP API of a
  * running `npm start` (so every rule and audit applies). NHS numbers come from the 999 test range.
+ * It finds the server as `npm run token` does (local/instance.ts); BASE_URL sends elsewhere.
  */
-const dataDir = resolve(process.env.DATA_DIR ?? '.data');
-const baseUrl = process.env.BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 
 const testRangeNumbers = function* (): Generator<string> {
   for (let n = 100_000; ; n += 1) {
@@ -19,29 +18,50 @@ const testRangeNumbers = function* (): Generator<string> {
   }
 };
 
-const token = (options: Parameters<typeof issueDevToken>[1]) => issueDevToken(dataDir, options);
-const gp = token({ role: 'gp', org: 'A81001', sub: 'dr.patel', name: 'Dr A Patel' });
-const hospiceNurse = token({
-  role: 'hospice_clinician',
-  org: 'H12345',
-  sub: 'nurse.okafor',
-  name: 'Nurse B Okafor',
-});
+/** A refused request: the status, so an enrolment already there (409) can be told apart. */
+class RequestFailed extends LocalError {
+  status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+const target = (): { baseUrl: string; dataDir: string } => {
+  const { dataDir, server } = locate();
+  const baseUrl = process.env.BASE_URL ?? server?.url;
+  if (baseUrl === undefined)
+    throw new LocalError(
+      process.env.DATA_DIR
+        ? `no server is running with DATA_DIR=${shellWord(dataDir)}: start one with ${withDataDir(dataDir)}npm start, then seed again`
+        : 'no server is running: start one with npm start, then seed again',
+    );
+  return { baseUrl, dataDir: signingDataDir() };
+};
 
 type Call = { method: string; path: string; as: string; body?: unknown; revision?: number };
-const call = async ({ method, path, as, body, revision }: Call): Promise<{ revision: number }> => {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: {
-      Authorization: `Bearer ${as}`,
-      ...(body !== undefined && { 'Content-Type': 'application/json' }),
-      ...(revision !== undefined && { 'If-Match': `"${revision}"` }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return { revision: Number((response.headers.get('etag') ?? '0').replaceAll('"', '')) };
-};
+const caller =
+  (baseUrl: string) =>
+  async ({ method, path, as, body, revision }: Call): Promise<{ revision: number }> => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${as}`,
+        ...(body !== undefined && { 'Content-Type': 'application/json' }),
+        ...(revision !== undefined && { 'If-Match': `"${revision}"` }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    }).catch((err: Error) => {
+      const cause = (err.cause as NodeJS.ErrnoException | undefined)?.code ?? err.message;
+      throw new LocalError(`cannot reach ${baseUrl} (${cause}): is the server still running?`);
+    });
+    if (!response.ok)
+      throw new RequestFailed(
+        response.status,
+        `${method} ${path}: ${response.status} ${await response.text()}`,
+      );
+    return { revision: Number((response.headers.get('etag') ?? '0').replaceAll('"', '')) };
+  };
 
 const wishesAtHome = (text: string): Sections => ({
   preferences: {
@@ -80,87 +100,108 @@ const demo = [
   { given: 'Mary', family: 'Seacole', birthDate: '1940-11-23', postcode: 'E1 6AN', story: 'withdrawn' },
 ] as const;
 
-const numbers = testRangeNumbers();
-for (const person of demo) {
-  const nhs = numbers.next().value as string;
-  const patient = token({ role: 'patient', nhs });
-  // The hospice enrols its own patient, and so joins the care team that may start the plan.
-  const author = person.story === 'hospiceDraft' ? hospiceNurse : patient;
-  const enrolled = await call({
-    method: 'POST',
-    path: '/patients',
-    as: person.story === 'hospiceDraft' ? hospiceNurse : gp,
-    body: {
-      nhsNumber: nhs,
-      name: { given: person.given, family: person.family },
-      birthDate: person.birthDate,
-      postcode: person.postcode,
-      gpPractice: 'A81001',
-    },
-  }).then(
-    () => true,
-    (error: Error) => {
-      if (error.message.includes(': 409 ')) return false;
-      throw error;
-    },
-  );
-  if (!enrolled) {
-    process.stdout.write(`${nhs}  already there\n`);
-    continue;
-  }
-  const sections =
-    person.story === 'hospiceDraft'
-      ? { ...wishesAtHome('in the hospice garden room'), ...clinicianSections }
-      : wishesAtHome('at home with my cat');
-  let { revision } = await call({
-    method: 'POST',
-    path: `/patients/${nhs}/plan`,
-    as: author,
-    body: { sections },
+async function seed(): Promise<void> {
+  const { baseUrl, dataDir } = target();
+  const call = caller(baseUrl);
+  const token = (options: Parameters<typeof issueDevToken>[1]) => issueDevToken(dataDir, options);
+  const gp = token({ role: 'gp', org: 'A81001', sub: 'dr.patel', name: 'Dr A Patel' });
+  const hospiceNurse = token({
+    role: 'hospice_clinician',
+    org: 'H12345',
+    sub: 'nurse.okafor',
+    name: 'Nurse B Okafor',
   });
-  if (person.story !== 'hospiceDraft') {
-    ({ revision } = await call({
+
+  const numbers = testRangeNumbers();
+  for (const person of demo) {
+    const nhs = numbers.next().value as string;
+    const patient = token({ role: 'patient', nhs });
+    // The hospice enrols its own patient, and so joins the care team that may start the plan.
+    const author = person.story === 'hospiceDraft' ? hospiceNurse : patient;
+    const enrolled = await call({
       method: 'POST',
-      path: `/patients/${nhs}/plan/submit`,
-      as: patient,
-      body: { organisation: 'A81001', clinician: 'dr.patel' },
-      revision,
-    }));
-  }
-  if (person.story !== 'submitted' && person.story !== 'hospiceDraft') {
-    ({ revision } = await call({
-      method: 'PATCH',
+      path: '/patients',
+      as: person.story === 'hospiceDraft' ? hospiceNurse : gp,
+      body: {
+        nhsNumber: nhs,
+        name: { given: person.given, family: person.family },
+        birthDate: person.birthDate,
+        postcode: person.postcode,
+        gpPractice: 'A81001',
+      },
+    }).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof RequestFailed && error.status === 409) return false;
+        throw error;
+      },
+    );
+    if (!enrolled) {
+      process.stdout.write(`${nhs}  already there\n`);
+      continue;
+    }
+    const sections =
+      person.story === 'hospiceDraft'
+        ? { ...wishesAtHome('in the hospice garden room'), ...clinicianSections }
+        : wishesAtHome('at home with my cat');
+    let { revision } = await call({
+      method: 'POST',
       path: `/patients/${nhs}/plan`,
-      as: gp,
-      body: { sections: clinicianSections },
-      revision,
-    }));
-    ({ revision } = await call({
-      method: 'POST',
-      path: `/patients/${nhs}/plan/ratify`,
-      as: gp,
-      body: { note: 'Discussed with patient and daughter' },
-      revision,
-    }));
-  }
-  if (person.story === 'amending') {
-    ({ revision } = await call({
-      method: 'PATCH',
-      path: `/patients/${nhs}/plan`,
-      as: gp,
-      body: { sections: { review: { date: '2027-02-01' } } },
-      revision,
-    }));
-  }
-  if (person.story === 'withdrawn') {
-    await call({
-      method: 'POST',
-      path: `/patients/${nhs}/plan/withdraw`,
-      as: patient,
-      body: { reason: 'I no longer want my plan shared' },
-      revision,
+      as: author,
+      body: { sections },
     });
+    if (person.story !== 'hospiceDraft') {
+      ({ revision } = await call({
+        method: 'POST',
+        path: `/patients/${nhs}/plan/submit`,
+        as: patient,
+        body: { organisation: 'A81001', clinician: 'dr.patel' },
+        revision,
+      }));
+    }
+    if (person.story !== 'submitted' && person.story !== 'hospiceDraft') {
+      ({ revision } = await call({
+        method: 'PATCH',
+        path: `/patients/${nhs}/plan`,
+        as: gp,
+        body: { sections: clinicianSections },
+        revision,
+      }));
+      ({ revision } = await call({
+        method: 'POST',
+        path: `/patients/${nhs}/plan/ratify`,
+        as: gp,
+        body: { note: 'Discussed with patient and daughter' },
+        revision,
+      }));
+    }
+    if (person.story === 'amending') {
+      ({ revision } = await call({
+        method: 'PATCH',
+        path: `/patients/${nhs}/plan`,
+        as: gp,
+        body: { sections: { review: { date: '2027-02-01' } } },
+        revision,
+      }));
+    }
+    if (person.story === 'withdrawn') {
+      await call({
+        method: 'POST',
+        path: `/patients/${nhs}/plan/withdraw`,
+        as: patient,
+        body: { reason: 'I no longer want my plan shared' },
+        revision,
+      });
+    }
+    process.stdout.write(`${nhs}  ${person.story}\n`);
   }
-  process.stdout.write(`${nhs}  ${person.story}\n`);
+  process.stdout.write(`seeded ${demo.length} patients into ${baseUrl}\n`);
 }
-process.stdout.write(`seeded ${demo.length} patients into ${baseUrl}\n`);
+
+try {
+  await seed();
+} catch (err) {
+  if (!(err instanceof LocalError)) throw err;
+  process.stderr.write(`seed: ${err.message}\n`);
+  process.exitCode = 1;
+}

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
-import { issueDevToken } from './dev-issuer.ts';
+import { devClaims, ensureDevIssuer } from './dev-issuer.ts';
+import { LocalError, signingDataDir } from './instance.ts';
 
-// Prints a dev bearer token and nothing else, so `TOKEN=$(npm run -s token -- ...)` works.
+// Prints a dev bearer token and nothing else, so `TOKEN=$(npm run -s token -- ...)` works. It signs
+// with the keys of the running server (local/instance.ts), never with a key pair of its own.
 const usage =
   'usage: npm run token -- --role <role> [--org <ODS code>] [--sub <user id>] [--name <name>] [--nhs <NHS number>]';
 
@@ -16,9 +18,15 @@ try {
     },
   });
   if (values.role === undefined) throw new Error('--role is required');
-  const token = issueDevToken(process.env.DATA_DIR || '.data', { ...values, role: values.role });
+  const { kind, claims } = devClaims({ ...values, role: values.role });
+  const token = ensureDevIssuer(signingDataDir()).sign(claims, kind);
   process.stdout.write(`${token}\n`);
 } catch (err) {
-  process.stderr.write(`token: ${err instanceof Error ? err.message : String(err)}\n${usage}\n`);
-  process.exitCode = 2;
+  if (err instanceof LocalError) {
+    process.stderr.write(`token: ${err.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`token: ${err instanceof Error ? err.message : String(err)}\n${usage}\n`);
+    process.exitCode = 2;
+  }
 }

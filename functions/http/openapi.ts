@@ -112,12 +112,14 @@ export const operations: Record<string, Operation> = {
   },
   'GET /patients/{nhs}/plan/summary': { summary: 'The crisis summary', ok: [200, CrisisSummary], read: true },
   'PUT /organisations/{ods}': {
-    summary: 'Register or replace an organisation (admin)',
+    summary:
+      "Register an organisation's entry (201, no If-Match) or replace it whole (200, If-Match its ETag); its own admin or a service administrator",
     body: Organisation,
     ok: [200, RegisteredOrganisation],
+    ifMatch: 'optional',
   },
   'GET /organisations/{ods}': {
-    summary: 'An organisation in the registry (admin)',
+    summary: "An organisation's registry entry, with its ETag; its own admin or a service administrator",
     ok: [200, RegisteredOrganisation],
   },
 };

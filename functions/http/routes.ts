@@ -1,5 +1,5 @@
 /**
- * Every route of the HTTP API (API.md) and the Lambda function that serves it. The CDK stack
+ * Every route of the HTTP API (docs/api.md) and the Lambda function that serves it. The CDK stack
  * builds API Gateway methods from this list and the local runtime dispatches with it, so the
  * two can never disagree.
  */

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ActorRef } from '../../domain/actor.ts';
 import type { AccessAction, DomainEvent } from '../../domain/events.ts';
-import type { Organisation } from '../../domain/organisation.ts';
+import type { OrganisationEntry } from '../../domain/organisation.ts';
 import { type PatientProfile, type Plan, type PublishedVersion, planStatus } from '../../domain/plan.ts';
 import { keys, table } from './table.ts';
 
@@ -38,13 +38,8 @@ export type AccessRecord = {
   events: DomainEvent[];
 };
 
-/** An organisation in the registry (`ORG#<ods>` / `PROFILE`), with who wrote it last and when. */
-export type OrganisationRecord = {
-  ods: string;
-  organisation: Organisation;
-  updatedAt: string;
-  updatedBy: ActorRef;
-};
+/** One revision of a registry entry (`ORG#<ods>` / `REV#<n>`), with the event it raised. */
+export type OrganisationRevisionRecord = OrganisationEntry & { events: DomainEvent[] };
 
 /** How long a delivery record is kept: longer than any redelivery (EventBridge retries for 24 hours). */
 const deliveryRetentionSeconds = 90 * 24 * 60 * 60;
@@ -61,6 +56,10 @@ export type PageRequest = { limit: number; next?: string };
 /** Lost the race for revision n+1: someone else wrote it first. */
 export class PlanRevisionConflict extends Error {
   override name = 'PlanRevisionConflict';
+}
+/** Lost the race for the next revision of a registry entry. */
+export class OrganisationRevisionConflict extends Error {
+  override name = 'OrganisationRevisionConflict';
 }
 export class PatientAlreadyEnrolled extends Error {
   override name = 'PatientAlreadyEnrolled';
@@ -198,7 +197,7 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
 
     /**
      * Every command is this one conditional put of revision n+1: the optimistic-concurrency
-     * check, the version history and the outbox at once (DESIGN.md).
+     * check, the version history and the outbox at once (docs/design.md "Data").
      */
     async appendRevision(record: RevisionRecord): Promise<void> {
       const item = revisionItem(record);
@@ -405,31 +404,48 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
       );
     },
 
-    /** Writes (or replaces) an organisation in the registry. */
-    async putOrganisation(
-      ods: string,
-      organisation: Organisation,
-      updated: { at: string; by: ActorRef },
-    ): Promise<void> {
-      const record: OrganisationRecord = { ods, organisation, updatedAt: updated.at, updatedBy: updated.by };
-      await client.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: { pk: keys.organisation(ods), sk: keys.profile, type: 'organisation', ...record },
-        }),
-      );
+    /**
+     * A registry entry changes as a plan does: one conditional put of its next revision, which
+     * carries the `Organisation.Updated` event (the outbox) and keeps every earlier revision.
+     */
+    async appendOrganisationRevision(record: OrganisationRevisionRecord): Promise<void> {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              pk: keys.organisation(record.ods),
+              sk: keys.revision(record.revision),
+              type: 'organisationRevision',
+              ...record,
+            },
+            ConditionExpression: 'attribute_not_exists(sk)',
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new OrganisationRevisionConflict('another change to the entry was saved first');
+        throw error;
+      }
     },
 
-    async getOrganisation(ods: string): Promise<OrganisationRecord | null> {
-      const { Item } = await client.send(
-        new GetCommand({ TableName: tableName, Key: { pk: keys.organisation(ods), sk: keys.profile } }),
-      );
-      return Item
+    /** The entry as it is now: its newest revision. */
+    async getOrganisation(ods: string): Promise<OrganisationEntry | null> {
+      const { Items } = await query({
+        KeyConditionExpression: 'pk = :pk and begins_with(sk, :rev)',
+        ExpressionAttributeValues: { ':pk': keys.organisation(ods), ':rev': keys.revisionPrefix },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      });
+      const item = Items?.[0];
+      return item
         ? {
-            ods: Item.ods,
-            organisation: Item.organisation as Organisation,
-            updatedAt: Item.updatedAt,
-            updatedBy: Item.updatedBy,
+            ods: item.ods,
+            revision: item.revision,
+            organisation: item.organisation,
+            updatedAt: item.updatedAt,
+            updatedBy: item.updatedBy,
           }
         : null;
     },

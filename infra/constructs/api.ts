@@ -21,7 +21,7 @@ import type { Logs } from './logs.ts';
 export type ApiProps = { config: ServiceConfig; functions: Functions; logs: Logs };
 
 /**
- * Errors API Gateway answers itself, in the API's own problem+json shape (API.md "Conventions").
+ * Errors API Gateway answers itself, in the API's own problem+json shape (docs/api.md "Conventions").
  * An unknown route or method is a 404, not API Gateway's 403 (it answers both alike; the local
  * runtime can tell a known path asked with another method, and answers that 405 with Allow).
  */
@@ -76,7 +76,7 @@ export class Api extends Construct {
 
     this.restApi = new RestApi(this, 'RestApi', {
       restApiName: `urgent-care-plans-${config.stage}`,
-      description: `Urgent care plans (${config.stage}): HTTP API v1 (API.md)`,
+      description: `Urgent care plans (${config.stage}): HTTP API v1 (docs/api.md)`,
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: true,
       deployOptions: {
@@ -228,7 +228,7 @@ export class Api extends Construct {
 
   private acknowledge(config: ServiceConfig): void {
     const identity =
-      'Bearer JWTs from the NHS issuers (CIS2 for staff, NHS login for citizens) are verified inside each function with aws-jwt-verify against TRUSTED_ISSUERS (DESIGN.md "Identity"); Cognito is not the identity provider, and LocalStack\'s free edition has no authorizers. /health and /openapi.json are public by contract (API.md).';
+      'Bearer JWTs from the NHS issuers (CIS2 for staff, NHS login for citizens) are verified inside each function with aws-jwt-verify against TRUSTED_ISSUERS (docs/design.md "Identity"); Cognito is not the identity provider, and LocalStack\'s free edition has no authorizers. /health and /openapi.json are public by contract (docs/api.md).';
     for (const method of this.restApi.methods) {
       Validations.of(method.node.defaultChild as IConstruct).acknowledge(
         { id: 'AwsSolutions-APIG4', reason: identity },
@@ -240,7 +240,7 @@ export class Api extends Construct {
       {
         id: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted',
         reason:
-          'Every read of a plan must write an access record before it answers (API.md): a gateway cache would serve unaudited reads, and cached clinical data would outlive a withdrawal. Caching is deliberately off.',
+          'Every read of a plan must write an access record before it answers (docs/api.md): a gateway cache would serve unaudited reads, and cached clinical data would outlive a withdrawal. Caching is deliberately off.',
       },
       {
         id: 'HIPAA.Security-APIGWSSLEnabled',

@@ -59,10 +59,10 @@ export const uses = {
     indexes: [table.versionIndex.name, table.teamIndex.name],
   },
   summary: { table: ['Query', 'PutItem'] },
-  organisations: { table: ['GetItem', 'PutItem'] },
+  organisations: { table: ['PutItem', 'Query'] },
   relay: { bus: true },
   projections: { table: ['GetItem', 'PutItem'] },
-  notifications: { table: ['GetItem', 'PutItem', 'DeleteItem'], mail: true },
+  notifications: { table: ['GetItem', 'PutItem', 'DeleteItem', 'Query'], mail: true },
   auditArchive: { archive: true },
 } as const satisfies Record<FunctionName, Uses>;
 

@@ -1,32 +1,18 @@
-import { Match } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, inject, it } from 'vitest';
 import { subscriptions } from '../../events/subscriptions.ts';
 import { consumerFunctions, streamConsumers } from '../../functions/consumers/consumers.ts';
 import { httpFunctions, routes } from '../../functions/http/routes.ts';
 import { corsAllowHeaders, preflightHeaders } from '../../functions/platform/cors.ts';
 import { table } from '../../functions/platform/table.ts';
 import type { FunctionName } from '../../infra/constructs/functions.ts';
-import {
-  acknowledgements,
-  citizenIssuer,
-  type Json,
-  logicalIdAt,
-  openFindings,
-  type Synthesised,
-  staffIssuer,
-  synthesise,
-} from './synth.ts';
+import { citizenIssuer, type Json, logicalIdAt, staffIssuer } from './synth.ts';
 
-// One synthesis of the AWS target (with real bundling) for the whole file.
-let synth: Synthesised;
-beforeAll(() => {
-  synth = synthesise({
-    trustedIssuers: JSON.stringify([staffIssuer, citizenIssuer]),
-    allowedOrigins: 'https://app.test,https://admin.test',
-    senderAddress: 'care-plans@nhs.test',
-  });
-});
-afterAll(() => synth?.cleanup());
+// The AWS target with real bundling, synthesised once per run (test/infra/global-setup.ts) with
+// the staff and citizen issuers, origins https://app.test and https://admin.test, and sender
+// care-plans@nhs.test.
+const shared = inject('awsSynth');
+const synth = { ...shared, template: Template.fromJSON(shared.json) };
 
 const allFunctions = { ...httpFunctions, ...consumerFunctions } as Record<FunctionName, string>;
 const names = Object.keys(allFunctions) as FunctionName[];
@@ -218,7 +204,7 @@ describe('functions', () => {
       ...tableKey,
     ],
     summary: [...logs('summary'), ...onTable('PutItem', 'Query'), ...tableKey],
-    organisations: [...logs('organisations'), ...onTable('GetItem', 'PutItem'), ...tableKey],
+    organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey],
     relay: [...logs('relay'), 'events:PutEvents on Events/Bus', ...stream('relay')],
     projections: [
       ...logs('projections'),
@@ -228,7 +214,7 @@ describe('functions', () => {
     ],
     notifications: [
       ...logs('notifications'),
-      ...onTable('DeleteItem', 'GetItem', 'PutItem'),
+      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
       ...tableKey,
       'ses:SendEmail on sender identity',
       ...failedInvocations('notifications'),
@@ -574,11 +560,11 @@ describe('operations', () => {
 
 describe('cdk-nag', () => {
   it('leaves no finding of the AWS Solutions or HIPAA Security packs open', () => {
-    expect(openFindings(synth.app)).toEqual([]);
+    expect(synth.openFindings).toEqual([]);
   });
 
   it('gives every acknowledgement a reason a reviewer can weigh', () => {
-    const acks = acknowledgements(synth.app);
+    const acks = synth.acknowledgements;
     expect(acks.length).toBeGreaterThan(0);
     for (const ack of acks) {
       expect(ack.id).toMatch(/^(AwsSolutions|HIPAA\.Security)-/);

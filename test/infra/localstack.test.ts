@@ -1,25 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { subscriptions } from '../../events/subscriptions.ts';
 import { consumerFunctions, streamConsumers } from '../../functions/consumers/consumers.ts';
 import { httpFunctions, routes } from '../../functions/http/routes.ts';
 import { localStackFreeResourceTypes, unsupportedResources } from '../../infra/localstack.ts';
-import { acknowledgements, logicalIdAt, openFindings, type Synthesised, synthesise } from './synth.ts';
+import { logicalIdAt } from './synth.ts';
 
-// One synthesis of the LocalStack target (with real bundling) for the whole file, trusting the
-// dev issuer of a throw-away DATA_DIR, as `npm run deploy:local` does with .data/.
-let synth: Synthesised;
-let dataDir: string;
-beforeAll(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ucp-data-'));
-  synth = synthesise({ target: 'localstack' }, { env: { DATA_DIR: dataDir } });
-});
-afterAll(() => {
-  synth?.cleanup();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+// The LocalStack target with real bundling, synthesised once per run (test/infra/global-setup.ts),
+// trusting the dev issuer of a throw-away DATA_DIR, as `npm run deploy:local` does with .data/.
+const synth = inject('localStackSynth');
 
 const types = () => new Set(Object.values(synth.json.Resources).map((r) => r.Type));
 
@@ -73,8 +61,8 @@ describe('the LocalStack target', () => {
   });
 
   it('leaves no cdk-nag finding open, acknowledging only what the free edition lacks', () => {
-    expect(openFindings(synth.app)).toEqual([]);
-    const localOnly = acknowledgements(synth.app)
+    expect(synth.openFindings).toEqual([]);
+    const localOnly = synth.acknowledgements
       .filter((a) => a.reason.startsWith('LocalStack target only'))
       .map((a) => a.id)
       .sort();

@@ -34,6 +34,7 @@ export type Json = any;
 export type Synthesised = {
   app: App;
   stack: UrgentCarePlanStack;
+  stackName: string;
   template: Template;
   /** The raw template JSON, as CloudFormation (or LocalStack) would receive it. */
   json: {
@@ -70,6 +71,7 @@ export function synthesise(
   return {
     app,
     stack,
+    stackName: stack.stackName,
     template: Template.fromJSON(json),
     json,
     outdir,
@@ -101,9 +103,30 @@ export function acknowledgements(app: App): { id: string; reason: string; path: 
   );
 }
 
+/**
+ * What the infra suites read of a bundled synthesis: made once per test run by
+ * test/infra/global-setup.ts (a bundled synth takes most of a minute on a busy 2-core machine) and
+ * handed to each suite, which runs in a worker of its own.
+ */
+export type SharedSynth = {
+  stackName: string;
+  json: Synthesised['json'];
+  outdir: string;
+  openFindings: string[];
+  acknowledgements: { id: string; reason: string; path: string }[];
+};
+
+export const shareable = (synth: Synthesised): SharedSynth => ({
+  stackName: synth.stack.stackName,
+  json: synth.json,
+  outdir: synth.outdir,
+  openFindings: openFindings(synth.app),
+  acknowledgements: acknowledgements(synth.app),
+});
+
 /** The logical id of the resource a construct path names (e.g. `Functions/Meta/Function`). */
-export function logicalIdAt(synth: Synthesised, path: string): string {
-  const full = `${synth.stack.stackName}/${path}`;
+export function logicalIdAt(synth: { stackName: string; json: Synthesised['json'] }, path: string): string {
+  const full = `${synth.stackName}/${path}`;
   const found = Object.entries(synth.json.Resources).filter(
     ([, r]) => r.Metadata?.['aws:cdk:path'] === `${full}/Resource` || r.Metadata?.['aws:cdk:path'] === full,
   );

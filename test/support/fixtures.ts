@@ -28,7 +28,7 @@ import type { PatientRecord, RevisionRecord } from '../../functions/platform/pla
  * could have written).
  */
 
-/** The API.md example patient. */
+/** The docs/api.md example patient. */
 export const NHS = '9434765919';
 export const NHS_SPACED = '943 476 5919';
 export const GIVEN = 'Ada';

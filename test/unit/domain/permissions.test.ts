@@ -48,7 +48,7 @@ const actorOf = (role: Role): Actor =>
     : staff(role as (typeof staffRoles)[number], GP_PRACTICE);
 
 /**
- * DOMAIN.md "Who is who" and API.md's routes, written out independently of domain/permissions.ts.
+ * docs/domain.md "Who is who" and docs/api.md's routes, written out independently of domain/permissions.ts.
  * `commands` maps each command the role may give to the relationships it needs.
  */
 type Expected = {
@@ -95,7 +95,7 @@ const expected: Record<Role, Expected> = {
     commands: { ...patientCommands, enrol: ['self'], withdraw: ['self'] },
     accessLog: 'all',
   },
-  // API.md: enrolment is by the patient (own NHS number) or a clinician, not a carer.
+  // docs/api.md: enrolment is by the patient (own NHS number) or a clinician, not a carer.
   carer: { reads: ['self'], writes: 'patient', commands: patientCommands, accessLog: 'all' },
   gp: ratifier,
   consultant: ratifier,
