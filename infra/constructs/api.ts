@@ -13,7 +13,7 @@ import {
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct, type IConstruct } from 'constructs';
 import { type HttpFunctionName, httpFunctions, routes } from '../../functions/http/routes.ts';
-import { corsAllowHeaders } from '../../functions/platform/cors.ts';
+import { corsAllowHeaders, corsAllowMethods, corsMaxAgeSeconds } from '../../functions/platform/cors.ts';
 import type { ServiceConfig } from '../config.ts';
 import type { Functions } from './functions.ts';
 import type { Logs } from './logs.ts';
@@ -22,7 +22,8 @@ export type ApiProps = { config: ServiceConfig; functions: Functions; logs: Logs
 
 /**
  * Errors API Gateway answers itself, in the API's own problem+json shape (docs/api.md "Conventions").
- * An unknown route or method is a 404, as the local runtime answers, not API Gateway's 403.
+ * An unknown route or method is a 404, not API Gateway's 403 (it answers both alike; the local
+ * runtime can tell a known path asked with another method, and answers that 405 with Allow).
  */
 const gatewayProblems: { type: ResponseType; status: number; title: string; detail: string }[] = [
   {
@@ -112,9 +113,9 @@ export class Api extends Construct {
       },
       defaultCorsPreflightOptions: {
         allowOrigins: config.allowedOrigins,
-        allowMethods: [...new Set(routes.map((r) => r.method)), 'OPTIONS'],
+        allowMethods: corsAllowMethods,
         allowHeaders: corsAllowHeaders,
-        maxAge: Duration.hours(1),
+        maxAge: Duration.seconds(corsMaxAgeSeconds),
       },
     });
     this.url = this.restApi.url;

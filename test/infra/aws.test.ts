@@ -7,7 +7,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { subscriptions } from '../../events/subscriptions.ts';
 import { consumerFunctions, streamConsumers } from '../../functions/consumers/consumers.ts';
 import { httpFunctions, routes } from '../../functions/http/routes.ts';
-import { corsAllowHeaders } from '../../functions/platform/cors.ts';
+import { corsAllowHeaders, preflightHeaders } from '../../functions/platform/cors.ts';
 import { table } from '../../functions/platform/table.ts';
 import { type FunctionName, runtimeFiles } from '../../infra/constructs/functions.ts';
 import { apiEvent } from '../../local/api-gateway.ts';
@@ -392,6 +392,17 @@ describe('api', () => {
       `'${corsAllowHeaders.join(',')}'`,
     );
     expect(JSON.stringify(response.ResponseTemplates)).toContain('https://admin.test');
+    // The one-machine runtime answers preflights with these same headers.
+    expect(response.StatusCode).toBe('204');
+    const local = preflightHeaders(undefined, ['https://app.test', 'https://admin.test']);
+    expect(
+      Object.fromEntries(
+        Object.entries(response.ResponseParameters as Record<string, string>).map(([key, value]) => [
+          key.replace('method.response.header.', ''),
+          value.slice(1, -1),
+        ]),
+      ),
+    ).toEqual(local);
   });
 
   it('answers its own errors as problem+json, an unknown route as 404', () => {
