@@ -29,7 +29,7 @@ export const Draft = /* @__PURE__ */ z
   .object({
     state: z.enum(['editing', 'submitted']),
     sections: Sections,
-    basedOnVersion: z.number().int().nullable(),
+    basedOnVersion: z.number().int().min(1).nullable(),
     updatedAt: z.iso.datetime(),
     updatedBy: ActorRef,
     submittedTo: SubmittedTo.optional(),

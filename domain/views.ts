@@ -17,7 +17,7 @@ export const PlanView = /* @__PURE__ */ z
   .object({
     nhsNumber: z.string(),
     status: PlanStatus,
-    revision: z.number().int(),
+    revision: z.number().int().min(1).meta({ description: 'The revision, from 1: also the ETag' }),
     published: PublishedVersion.nullable(),
     draft: Draft.nullable(),
   })
@@ -52,7 +52,7 @@ export const planView = (plan: Plan, actor: Actor, relationship: Relationship): 
 export const CrisisSummary = /* @__PURE__ */ z
   .object({
     nhsNumber: z.string(),
-    version: z.number().int(),
+    version: z.number().int().min(1),
     ratifiedAt: z.iso.datetime(),
     cpr: CprSection.nullable(),
     treatment: TreatmentSection.nullable(),
@@ -82,5 +82,5 @@ export const crisisSummary = (plan: Plan): CrisisSummary | null => {
 };
 
 export const VersionListItem = /* @__PURE__ */ z
-  .object({ version: z.number().int(), ratifiedAt: z.iso.datetime(), ratifiedBy: ActorRef })
+  .object({ version: z.number().int().min(1), ratifiedAt: z.iso.datetime(), ratifiedBy: ActorRef })
   .meta({ id: 'VersionListItem' });

@@ -94,9 +94,14 @@ export const Problem = /* @__PURE__ */ z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.number().int(),
+    status: z.number().int().min(400).max(599),
     detail: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    currentRevision: z.number().int().optional(),
+    currentRevision: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .meta({ description: 'On 412: the revision to base the change on instead' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

@@ -260,7 +260,10 @@ const withHeadAndPreflight = (routes: Route[]) => [
 ];
 
 /** One Lambda handler serving the given routes behind the shared middleware stack. */
-export const httpApi = (routes: Route[]) =>
+export const httpApi = (
+  routes: Route[],
+  options: { securityHeaders?: Parameters<typeof httpSecurityHeaders>[0] } = {},
+) =>
   middy<APIGatewayProxyEvent, ApiResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestLog(logger))
@@ -272,7 +275,7 @@ export const httpApi = (routes: Route[]) =>
         exposeHeaders: corsExposeHeaders.join(','),
       }),
     )
-    .use(httpSecurityHeaders())
+    .use(httpSecurityHeaders(options.securityHeaders))
     .use(headWithoutBody())
     .use(problemJson())
     .use(bodyLimit())

@@ -62,7 +62,8 @@ const gatewayProblems: { type: ResponseType; status: number; title: string; deta
  * The REST API (v1), one method per entry of `routes` (functions/http/routes.ts) proxied to the
  * function that serves it; stage throttling, access and execution logs without bodies or paths
  * (paths carry NHS numbers), CORS from configuration, and in AWS a WAF web ACL. The OpenAPI
- * document is published by the API itself at `GET /openapi.json` (the meta function).
+ * document is published by the API itself at `GET /openapi.json` (the meta function), and a
+ * reference a person can browse at `GET /docs` (the docs function).
  */
 export class Api extends Construct {
   readonly restApi: RestApi;
@@ -228,7 +229,7 @@ export class Api extends Construct {
 
   private acknowledge(config: ServiceConfig): void {
     const identity =
-      'Bearer JWTs from the NHS issuers (CIS2 for staff, NHS login for citizens) are verified inside each function with aws-jwt-verify against TRUSTED_ISSUERS (docs/design.md "Identity"); Cognito is not the identity provider, and LocalStack\'s free edition has no authorizers. /health and /openapi.json are public by contract (docs/api.md).';
+      'Bearer JWTs from the NHS issuers (CIS2 for staff, NHS login for citizens) are verified inside each function with aws-jwt-verify against TRUSTED_ISSUERS (docs/design.md "Identity"); Cognito is not the identity provider, and LocalStack\'s free edition has no authorizers. /health, /openapi.json and the API reference (/docs and its script) are public by contract (docs/api.md): they hold no patient data.';
     for (const method of this.restApi.methods) {
       Validations.of(method.node.defaultChild as IConstruct).acknowledge(
         { id: 'AwsSolutions-APIG4', reason: identity },
