@@ -1,4 +1,4 @@
-import type { ReadAction } from './actions.ts';
+import type { PlanCommandName, ReadAction } from './actions.ts';
 import { type Actor, type ActorRef, actorRef } from './actor.ts';
 import { type DomainEvent, raise } from './events.ts';
 import {
@@ -53,6 +53,21 @@ export const authoriseRead = (
   const refusal = refuseOtherCitizens(actor, nhsNumber) ?? mayRead(actor, relationship);
   return refusal ? deny(refusal) : allow(relationship);
 };
+
+/**
+ * How the actor stands to the patient for a command on their plan: by the plan's care team (none
+ * while there is no plan), or for the first draft by the care team made at enrolment.
+ */
+export const commandRelationship = (
+  actor: Actor,
+  nhsNumber: string,
+  command: PlanCommandName,
+  state: PatientState,
+): Relationship =>
+  relationshipOf(actor, {
+    nhsNumber,
+    careTeam: (command === 'create' ? state.enrolled?.careTeam : state.plan?.careTeam) ?? [],
+  });
 
 /** The patient's demographics: for whoever may read their record, and only then whether they are enrolled. */
 export const readDemographics = <E extends { careTeam: readonly string[] }>(

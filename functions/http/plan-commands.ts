@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { commandRelationship } from '../../domain/access.ts';
 import type { PlanCommandName } from '../../domain/actions.ts';
 import { actorRef } from '../../domain/actor.ts';
 import type { DomainEvent } from '../../domain/events.ts';
@@ -107,7 +108,7 @@ const planCommand = <S extends z.ZodType>(
     const plan = await planRepository().currentPlan(nhsNumber);
     const ctx = commandContext(
       request.actor,
-      relationshipOf(request.actor, { nhsNumber, careTeam: plan?.careTeam ?? [] }),
+      commandRelationship(request.actor, nhsNumber, command, { enrolled: null, plan }),
     );
     const outcome = decide(plan, body, ctx);
     unlessRefused(commandRefusal(plan, expected, outcome));
@@ -128,7 +129,7 @@ const create = authenticated(
     ]);
     const ctx = commandContext(
       request.actor,
-      relationshipOf(request.actor, { nhsNumber, careTeam: patient?.careTeam ?? [] }),
+      commandRelationship(request.actor, nhsNumber, 'create', { enrolled: patient, plan: existing }),
     );
     const outcome = createPlan(
       existing,
