@@ -1,11 +1,14 @@
 // A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
 import * as z from 'zod';
 
-/** Staff roles (NHS CIS2) and what kind of access each has, as docs/domain.md "Who is who". */
-export const ratifierRoles = ['gp', 'consultant', 'specialist_nurse'] as const;
-export const contributorRoles = ['nurse', 'hospice_clinician'] as const;
-export const careTeamReaderRoles = ['care_home', 'social_worker'] as const;
-export const urgentCareRoles = ['paramedic', 'call_handler', 'ed_clinician'] as const;
+/**
+ * Staff roles (NHS CIS2), grouped as docs/domain.md "Who is who" lists them: the token's vocabulary.
+ * What each may do is domain/permissions.ts `policy` alone; no decision reads these lists.
+ */
+const ratifierRoles = ['gp', 'consultant', 'specialist_nurse'] as const;
+const contributorRoles = ['nurse', 'hospice_clinician'] as const;
+const careTeamReaderRoles = ['care_home', 'social_worker'] as const;
+const urgentCareRoles = ['paramedic', 'call_handler', 'ed_clinician'] as const;
 export const staffRoles = [
   ...ratifierRoles,
   ...contributorRoles,
@@ -74,8 +77,3 @@ export const actorRef = (actor: Actor): ActorRef =>
   actor.kind === 'staff'
     ? { id: actor.id, role: actor.role, organisation: actor.organisation }
     : { id: actor.id, role: actor.role };
-
-export const isRatifier = (role: Role): boolean => (ratifierRoles as readonly string[]).includes(role);
-export const isContributor = (role: Role): boolean => (contributorRoles as readonly string[]).includes(role);
-export const isClinician = (role: Role): boolean => isRatifier(role) || isContributor(role);
-export const isUrgentCare = (role: Role): boolean => (urgentCareRoles as readonly string[]).includes(role);

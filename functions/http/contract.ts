@@ -1,5 +1,6 @@
 // A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
 import * as z from 'zod';
+import { AccessLogAction } from '../../domain/actions.ts';
 import { ActorRef, OdsCode } from '../../domain/actor.ts';
 import { PatientProfile } from '../../domain/plan.ts';
 import { PlaceCode, Sections } from '../../domain/sections.ts';
@@ -56,7 +57,7 @@ export const AccessLog = /* @__PURE__ */ pageOf(
     .object({
       at: z.iso.datetime(),
       actor: ActorRef,
-      action: z.string(),
+      action: AccessLogAction,
       purpose: z.string().nullable(),
       breakGlass: z.boolean(),
     })
@@ -83,7 +84,7 @@ export const BreakGlassReports = /* @__PURE__ */ pageOf(
       nhsNumber: z.string(),
       reader: ActorRef,
       reason: z.string(),
-      action: z.string(),
+      action: AccessLogAction,
       purpose: z.string().nullable(),
     })
     .meta({ id: 'BreakGlassReport' }),

@@ -9,8 +9,10 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import type { AccessRecord } from '../../domain/access.ts';
+import type { PlanCommandName } from '../../domain/actions.ts';
 import type { ActorRef } from '../../domain/actor.ts';
-import type { AccessAction, DomainEvent } from '../../domain/events.ts';
+import type { DomainEvent } from '../../domain/events.ts';
 import type { OrganisationEntry } from '../../domain/organisation.ts';
 import { type PatientProfile, type Plan, type PublishedVersion, planStatus } from '../../domain/plan.ts';
 import { keys, table } from './table.ts';
@@ -20,23 +22,15 @@ export type PatientRecord = { profile: PatientProfile; careTeam: string[]; enrol
 
 export type RevisionRecord = {
   plan: Plan;
-  command: string;
+  command: PlanCommandName;
   by: ActorRef;
   at: string;
   events: DomainEvent[];
+  /** The version this revision published, as the domain decided (domain/lifecycle.ts versionPublishedBy). */
+  publishedVersion?: number;
 };
 
-export type AccessRecord = {
-  nhsNumber: string;
-  id: string;
-  at: string;
-  actor: ActorRef;
-  action: AccessAction;
-  purpose: string | null;
-  breakGlass: boolean;
-  breakGlassReason?: string;
-  events: DomainEvent[];
-};
+export type { AccessRecord };
 
 /** One revision of a registry entry (`ORG#<ods>` / `REV#<n>`), with the event it raised. */
 export type OrganisationRevisionRecord = OrganisationEntry & { events: DomainEvent[] };
@@ -127,7 +121,7 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
     };
   };
 
-  const revisionItem = (record: RevisionRecord) => {
+  const revisionItem = ({ publishedVersion, ...record }: RevisionRecord) => {
     const { plan } = record;
     return {
       pk: keys.patient(plan.nhsNumber),
@@ -137,8 +131,7 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
       status: planStatus(plan),
       ...record,
       // Only a revision that published a version is in the sparse version index.
-      ...(record.command === 'ratify' &&
-        plan.published && { [table.versionIndex.sortKey]: keys.version(plan.published.version) }),
+      ...(publishedVersion !== undefined && { [table.versionIndex.sortKey]: keys.version(publishedVersion) }),
     };
   };
 
@@ -256,12 +249,11 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
             sk: keys.access(record.at, record.id),
             type: 'access',
             ...record,
-            // The same write files a break-glass read under the reader's organisation, for its privacy officer.
-            ...(record.breakGlass &&
-              record.actor.organisation && {
-                [table.teamIndex.partitionKey]: keys.breakGlass(record.actor.organisation),
-                [table.teamIndex.sortKey]: `${record.at}#${record.id}`,
-              }),
+            // The same write files a break-glass read under the organisation whose privacy officer reviews it.
+            ...(record.reportedTo && {
+              [table.teamIndex.partitionKey]: keys.breakGlass(record.reportedTo),
+              [table.teamIndex.sortKey]: `${record.at}#${record.id}`,
+            }),
           },
           ConditionExpression: 'attribute_not_exists(sk)',
         }),
