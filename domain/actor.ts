@@ -1,11 +1,14 @@
 // zod/mini (a third of classic zod in a bundle); schemas marked pure are dropped where unused.
 import * as z from 'zod/mini';
 
-/** Staff roles (NHS CIS2) and what kind of access each has, as DOMAIN.md's "Who is who". */
-export const ratifierRoles = ['gp', 'consultant', 'specialist_nurse'] as const;
-export const contributorRoles = ['nurse', 'hospice_clinician'] as const;
-export const careTeamReaderRoles = ['care_home', 'social_worker'] as const;
-export const urgentCareRoles = ['paramedic', 'call_handler', 'ed_clinician'] as const;
+/**
+ * Staff roles (NHS CIS2), grouped as docs/domain.md "Who is who" lists them: the token's vocabulary.
+ * What each may do is domain/permissions.ts `policy` alone; no decision reads these lists.
+ */
+const ratifierRoles = ['gp', 'consultant', 'specialist_nurse'] as const;
+const contributorRoles = ['nurse', 'hospice_clinician'] as const;
+const careTeamReaderRoles = ['care_home', 'social_worker'] as const;
+const urgentCareRoles = ['paramedic', 'call_handler', 'ed_clinician'] as const;
 export const staffRoles = [
   ...ratifierRoles,
   ...contributorRoles,
@@ -44,6 +47,14 @@ export type StaffActor = {
   name?: string;
 };
 
+/** An admin of the whole service rather than of one organisation: it manages any registry entry, and nothing else. */
+export type ServiceAdminActor = {
+  kind: 'serviceAdmin';
+  id: string;
+  role: 'admin';
+  name?: string;
+};
+
 /** A patient, or a carer acting as the patient's named proxy: nhsNumber is the patient's. */
 export type CitizenActor = {
   kind: 'citizen';
@@ -54,7 +65,7 @@ export type CitizenActor = {
   name?: string;
 };
 
-export type Actor = StaffActor | CitizenActor;
+export type Actor = StaffActor | CitizenActor | ServiceAdminActor;
 
 /** Who did something, as recorded on revisions, access records and events: ids, never names. */
 export const ActorRef = /* @__PURE__ */ z
@@ -66,8 +77,3 @@ export const actorRef = (actor: Actor): ActorRef =>
   actor.kind === 'staff'
     ? { id: actor.id, role: actor.role, organisation: actor.organisation }
     : { id: actor.id, role: actor.role };
-
-export const isRatifier = (role: Role): boolean => (ratifierRoles as readonly string[]).includes(role);
-export const isContributor = (role: Role): boolean => (contributorRoles as readonly string[]).includes(role);
-export const isClinician = (role: Role): boolean => isRatifier(role) || isContributor(role);
-export const isUrgentCare = (role: Role): boolean => (urgentCareRoles as readonly string[]).includes(role);

@@ -1,4 +1,6 @@
+import type { ReadAction } from './actions.ts';
 import type { ActorRef } from './actor.ts';
+import type { AddressChange, OrganisationField } from './organisation.ts';
 import type { PlaceCode, SectionName } from './sections.ts';
 
 /**
@@ -48,9 +50,17 @@ export type EventDetails = {
     nhsNumber: string;
     accessId: string;
     reader: ActorRef;
-    action: AccessAction;
+    action: ReadAction;
     purpose: string | null;
     breakGlass: boolean;
+  };
+  /** A registry entry written: which fields changed and, for addresses (organisational, never a patient's), from what to what. */
+  'Organisation.Updated': {
+    ods: string;
+    revision: number;
+    updatedBy: ActorRef;
+    changedFields: OrganisationField[];
+    addressChanges: AddressChange[];
   };
 };
 
@@ -59,13 +69,6 @@ export type EventType = keyof EventDetails;
 export type DomainEvent<T extends EventType = EventType> = {
   [K in T]: { id: string; type: K; at: string; detail: EventDetails[K] };
 }[T];
-
-export type AccessAction =
-  | 'read_demographics'
-  | 'read_plan'
-  | 'read_summary'
-  | 'read_versions'
-  | 'read_version';
 
 export const raise = <T extends EventType>(
   type: T,

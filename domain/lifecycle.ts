@@ -1,7 +1,8 @@
-import { type Actor, actorRef, isRatifier } from './actor.ts';
+import type { CommandName, PlanCommandName } from './actions.ts';
+import { type Actor, actorRef } from './actor.ts';
 import { type DomainEvent, raise } from './events.ts';
 import {
-  type Command,
+  isRatifierOf,
   isSharedWith,
   mayCommand,
   mayWriteSections,
@@ -43,7 +44,7 @@ const next = (plan: Plan, ctx: CommandContext, change: Partial<Plan>, wrote: boo
  * Who may give the command is decided first, so a caller with no right learns nothing of the
  * plan's state. Then: a plan that is withdrawn or closed takes no more changes.
  */
-const allowedOnLivePlan = (plan: Plan | null, command: Command, ctx: CommandContext): Refusal | null =>
+const allowedOnLivePlan = (plan: Plan | null, command: CommandName, ctx: CommandContext): Refusal | null =>
   mayCommand(ctx.actor, command, ctx.relationship) ?? live(plan);
 
 const live = (plan: Plan | null): Refusal | null => {
@@ -72,17 +73,22 @@ export const enrolPatient = (profile: PatientProfile, ctx: CommandContext): Outc
   };
 };
 
+/**
+ * The first draft, for an enrolled patient (null: not enrolled). Who may start a plan is decided
+ * first: no one else learns whether the patient is enrolled.
+ */
 export const createPlan = (
   existing: Plan | null,
-  patient: { nhsNumber: string; careTeam: readonly string[] },
+  patient: { nhsNumber: string; careTeam: readonly string[] } | null,
   sections: Sections,
   ctx: CommandContext,
 ): Outcome<Plan> => {
   const refusal =
-    mayCommand(ctx.actor, 'createPlan', ctx.relationship) ??
+    mayCommand(ctx.actor, 'create', ctx.relationship) ??
+    (patient ? null : notFound('no patient with this NHS number is enrolled: enrol first')) ??
     (existing ? stateConflict('this patient already has a plan: change it with PATCH') : null) ??
     mayWriteSections(ctx.actor, sectionNamesOf(sections));
-  if (refusal) return refuse(refusal);
+  if (refusal || !patient) return refuse(refusal ?? notFound('no patient with this NHS number is enrolled'));
   const by = actorRef(ctx.actor);
   const org = staffOrganisation(ctx.actor);
   const plan: Plan = {
@@ -185,9 +191,6 @@ export const submitPlan = (plan: Plan | null, command: SubmitCommand, ctx: Comma
   );
   return { ok: true, value: updated, events: [event] };
 };
-
-const isRatifierOf = (actor: Actor, draft: Draft): boolean =>
-  actor.kind === 'staff' && isRatifier(actor.role) && draft.submittedTo?.organisation === actor.organisation;
 
 /** Publishes the draft as the next version. A ratifier may ratify a draft their organisation wrote, or one sent to it. */
 export const ratifyPlan = (
@@ -380,7 +383,28 @@ export const expectRevision = (plan: Plan, ifMatch: number): Refusal | null =>
   plan.revision === ifMatch
     ? null
     : {
-        kind: 'PlanRevisionConflict',
+        kind: 'RevisionConflict',
         reason: 'the plan has changed since you read it',
         currentRevision: plan.revision,
       };
+
+/**
+ * The answer to a command on an existing plan, given the revision the caller based it on. Who may
+ * give it comes first (403, or 404 for no plan): a stale revision must not tell a stranger
+ * anything. Then the stale revision, then whatever else the domain refused.
+ */
+export const commandRefusal = (
+  plan: Plan | null,
+  basedOn: number | undefined,
+  outcome: Outcome<Plan>,
+): Refusal | null => {
+  if (!outcome.ok && (outcome.refusal.kind === 'Forbidden' || outcome.refusal.kind === 'NotFound')) {
+    return outcome.refusal;
+  }
+  const stale = plan && basedOn !== undefined ? expectRevision(plan, basedOn) : null;
+  return stale ?? (outcome.ok ? null : outcome.refusal);
+};
+
+/** The version a command's revision published, if any: only ratification publishes one. */
+export const versionPublishedBy = (command: PlanCommandName, plan: Plan): number | undefined =>
+  command === 'ratify' ? plan.published?.version : undefined;

@@ -1,5 +1,6 @@
 import type { ActorRef } from './actor.ts';
 import type { EventType } from './events.ts';
+import type { AddressChange, AddressField } from './organisation.ts';
 
 /**
  * Who is told what when a plan changes (the notifications consumer's rules). Pure: the consumer
@@ -12,7 +13,9 @@ export type Recipient =
   /** The privacy officer of an organisation whose staff used break-glass. */
   | { kind: 'privacyOfficer'; ods: string }
   /** The patient's own address, from their profile. */
-  | { kind: 'patient'; nhsNumber: string };
+  | { kind: 'patient'; nhsNumber: string }
+  /** An address a registry entry had or now has: the old one is no longer in the registry to look up. */
+  | { kind: 'registryAddress'; address: string };
 export type RecipientKind = Recipient['kind'];
 
 /** The facts of an event's detail that decide who is told: fields of the wire detail (events/catalogue.ts). */
@@ -23,6 +26,9 @@ export type NotificationFacts = {
   careTeam?: readonly string[];
   reader?: ActorRef;
   breakGlass?: boolean;
+  ods?: string;
+  updatedBy?: ActorRef;
+  addressChanges?: readonly AddressChange[];
 };
 
 export type Message = { subject: string; text: string };
@@ -36,7 +42,8 @@ const patientOf = (detail: NotificationFacts): Recipient[] =>
 /**
  * Submitted: the organisation it was sent to (for the attention of the clinician, if named).
  * Ratified and returned: the patient and every care-team organisation. Withdrawn: the care team.
- * Break-glass access: the privacy officer of the reader's organisation. Anything else: no one.
+ * Break-glass access: the privacy officer of the reader's organisation. A registry entry's address
+ * changed: the old address and the new one, each once. Anything else: no one.
  */
 export const recipientsOf = (type: EventType, detail: NotificationFacts): Recipient[] => {
   switch (type) {
@@ -55,6 +62,13 @@ export const recipientsOf = (type: EventType, detail: NotificationFacts): Recipi
       return detail.breakGlass === true && detail.reader?.organisation
         ? [{ kind: 'privacyOfficer', ods: detail.reader.organisation }]
         : [];
+    case 'Organisation.Updated': {
+      const addresses = (detail.addressChanges ?? []).flatMap((c) => [c.from, c.to]);
+      return [...new Set(addresses.filter((a): a is string => a !== null))].map((address) => ({
+        kind: 'registryAddress',
+        address,
+      }));
+    }
     default:
       return [];
   }
@@ -70,6 +84,10 @@ const oneLine = (value: string): string =>
 
 const serviceName = 'the Urgent Care Plan service';
 const roleName = (role: string): string => role.replaceAll('_', ' ');
+const addressUse: Record<AddressField, string> = {
+  notificationEmail: "notification address (plans sent to the organisation, changes to its patients' plans)",
+  privacyOfficerEmail: 'privacy officer address (break-glass alerts)',
+};
 
 /**
  * The message for one recipient of one event: what happened, where to look, and the event's id
@@ -151,6 +169,25 @@ export const messageFor = (
         '',
         `Please review it in ${serviceName}:`,
         `${base}/break-glass-reports`,
+      ]);
+    }
+    case 'Organisation.Updated': {
+      const ods = oneLine(detail.ods ?? '');
+      const by = detail.updatedBy;
+      const who = by
+        ? `${oneLine(by.id)}, ${by.organisation ? `admin of ${oneLine(by.organisation)}` : 'a service administrator'}`
+        : 'an administrator';
+      return compose(`Urgent care plan alerts for ${ods}: address changed`, [
+        `The registry entry of organisation ${ods} in ${serviceName} was changed by ${who}:`,
+        '',
+        ...(detail.addressChanges ?? []).map(
+          (c) => `- ${addressUse[c.field]}: ${c.from ?? '(none)'} -> ${c.to ?? '(none)'}`,
+        ),
+        '',
+        'From now on these alerts go to the address after each arrow. If this change was not expected,',
+        "tell your organisation's admin or the service desk at once, and review the entry in",
+        `${serviceName}:`,
+        `${base}/organisations/${ods}`,
       ]);
     }
     default:

@@ -1,4 +1,5 @@
-import { type Actor, isClinician, isRatifier, isUrgentCare, type Role } from './actor.ts';
+import type { CommandName } from './actions.ts';
+import type { Actor, Role } from './actor.ts';
 import type { Plan } from './plan.ts';
 import { forbidden, type Refusal } from './refusals.ts';
 import { type SectionName, sectionNames } from './sections.ts';
@@ -10,15 +11,8 @@ import { type SectionName, sectionNames } from './sections.ts';
  */
 export type Relationship = 'self' | 'careTeam' | 'urgentCare' | 'breakGlass' | 'none';
 
-export type Command =
-  | 'enrol'
-  | 'createPlan'
-  | 'edit'
-  | 'submit'
-  | 'ratify'
-  | 'return'
-  | 'withdraw'
-  | 'recordDeath';
+/** Lists a role may keep: `ratifications` is the drafts submitted to its organisation. */
+export type Worklist = 'ratifications';
 
 const patientSections: readonly SectionName[] = ['personal', 'contacts', 'aboutMe', 'preferences', 'legal'];
 const allSections: readonly SectionName[] = sectionNames;
@@ -29,18 +23,20 @@ type Grant = {
   /** Sections the role may write into a draft. */
   writes: readonly SectionName[];
   /** Commands the role may give, each with the relationships it needs. */
-  commands: Partial<Record<Command, readonly Relationship[]>>;
+  commands: Partial<Record<CommandName, readonly Relationship[]>>;
   /** Whether the role may read the patient's access log (privacy officers see their own organisation's entries). */
   accessLog: 'all' | 'ownOrganisation' | 'none';
   /** Whether the role reviews the break-glass reads of its own organisation's staff. */
   breakGlassReports?: true;
+  /** The worklists of its own organisation the role keeps. */
+  worklists?: readonly Worklist[];
 };
 
 const anyStaff: readonly Relationship[] = ['careTeam', 'urgentCare', 'breakGlass', 'none'];
 const citizen: Grant = {
   reads: ['self'],
   writes: patientSections,
-  commands: { enrol: ['self'], createPlan: ['self'], edit: ['self'], submit: ['self'], withdraw: ['self'] },
+  commands: { enrol: ['self'], create: ['self'], edit: ['self'], submit: ['self'], withdraw: ['self'] },
   accessLog: 'all',
 };
 const contributor: Grant = {
@@ -48,7 +44,7 @@ const contributor: Grant = {
   writes: allSections,
   // Any clinician may enrol a patient new to them (their organisation joins the care team);
   // only the care team may start the plan of a patient already enrolled.
-  commands: { enrol: anyStaff, createPlan: ['careTeam'], edit: ['careTeam'], submit: ['careTeam'] },
+  commands: { enrol: anyStaff, create: ['careTeam'], edit: ['careTeam'], submit: ['careTeam'] },
   accessLog: 'none',
 };
 const ratifier: Grant = {
@@ -60,6 +56,7 @@ const ratifier: Grant = {
     withdraw: ['careTeam'],
     recordDeath: ['careTeam'],
   },
+  worklists: ['ratifications'],
 };
 const careTeamReader: Grant = {
   reads: ['careTeam', 'breakGlass'],
@@ -73,7 +70,7 @@ const urgentCareRecordingDeath: Grant = {
   commands: { recordDeath: ['careTeam', 'urgentCare'] },
 };
 
-/** DOMAIN.md "Who is who", one row a role. */
+/** docs/domain.md "Who is who", one row a role. */
 export const policy: Record<Role, Grant> = {
   patient: citizen,
   carer: { ...citizen, commands: { ...citizen.commands, enrol: [], withdraw: [] } },
@@ -97,6 +94,17 @@ export const policy: Record<Role, Grant> = {
   admin: { reads: [], writes: [], commands: {}, accessLog: 'none' },
 };
 
+/** Whether the role may give the command under some relationship: the policy's answer, and nothing else's. */
+export const mayEver = (role: Role, command: CommandName): boolean =>
+  (policy[role].commands[command]?.length ?? 0) > 0;
+
+/** Ratifiers: the roles that may ratify. */
+const ratifies = (role: Role): boolean => mayEver(role, 'ratify');
+/** Clinicians who write plans (contributors and ratifiers): the roles that may edit a draft as its care team. */
+const writesPlans = (role: Role): boolean => policy[role].commands.edit?.includes('careTeam') === true;
+/** Urgent care: the roles that may read a patient's plan from outside the care team without breaking glass. */
+const readsAsUrgentCare = (role: Role): boolean => policy[role].reads.includes('urgentCare');
+
 /** Who the patient's care team is: the plan's, or before any plan the one made at enrolment. */
 export const careTeamOf = (
   enrolled: { careTeam: readonly string[] },
@@ -109,8 +117,9 @@ export const relationshipOf = (
   breakGlassReason?: string,
 ): Relationship => {
   if (actor.kind === 'citizen') return actor.nhsNumber === patient.nhsNumber ? 'self' : 'none';
+  if (actor.kind === 'serviceAdmin') return 'none';
   if (patient.careTeam.includes(actor.organisation)) return 'careTeam';
-  if (isUrgentCare(actor.role)) return 'urgentCare';
+  if (readsAsUrgentCare(actor.role)) return 'urgentCare';
   return breakGlassReason ? 'breakGlass' : 'none';
 };
 
@@ -123,7 +132,11 @@ export const mayRead = (actor: Actor, relationship: Relationship): Refusal | nul
           : `a ${actor.role} outside the patient's care team may not read this plan; in an emergency, use break-glass`,
       );
 
-export const mayCommand = (actor: Actor, command: Command, relationship: Relationship): Refusal | null => {
+export const mayCommand = (
+  actor: Actor,
+  command: CommandName,
+  relationship: Relationship,
+): Refusal | null => {
   const needs = policy[actor.role].commands[command];
   if (!needs || needs.length === 0) return forbidden(`a ${actor.role} may not ${describe[command]}`);
   if (!needs.includes(relationship)) {
@@ -145,6 +158,10 @@ export const mayWriteSections = (actor: Actor, sections: readonly SectionName[])
       );
 };
 
+/** A submitted draft is the business of the ratifiers of the organisation it was sent to. */
+export const isRatifierOf = (actor: Actor, draft: { submittedTo?: { organisation: string } }): boolean =>
+  actor.kind === 'staff' && ratifies(actor.role) && draft.submittedTo?.organisation === actor.organisation;
+
 /** Withdrawn and closed plans are terminal for sharing: only the patient and their carers still see them. */
 const terminal = (plan: Plan): boolean => plan.withdrawal !== null || plan.death !== null;
 
@@ -153,10 +170,13 @@ export const maySeeDraft = (actor: Actor, relationship: Relationship, plan: Plan
   relationship === 'self' ||
   (actor.kind === 'staff' &&
     !terminal(plan) &&
-    ((isClinician(actor.role) && plan.authors.includes(actor.organisation)) ||
-      (isRatifier(actor.role) && plan.draft?.submittedTo?.organisation === actor.organisation)));
+    ((writesPlans(actor.role) && plan.authors.includes(actor.organisation)) ||
+      (plan.draft !== null && isRatifierOf(actor, plan.draft))));
 
 export const mayReviewBreakGlass = (actor: Actor): boolean => policy[actor.role].breakGlassReports === true;
+
+export const keepsWorklist = (actor: Actor, worklist: Worklist): boolean =>
+  policy[actor.role].worklists?.includes(worklist) === true;
 
 export const accessLogScope = (
   actor: Actor,
@@ -167,9 +187,9 @@ export const accessLogScope = (
   return scope === 'ownOrganisation' ? scope : null;
 };
 
-const describe: Record<Command, string> = {
+const describe: Record<CommandName, string> = {
   enrol: 'enrol a patient',
-  createPlan: 'create a plan',
+  create: 'create a plan',
   edit: 'edit a plan',
   submit: 'submit a plan for ratification',
   ratify: 'ratify a plan',

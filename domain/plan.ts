@@ -4,7 +4,7 @@ import { ActorRef, OdsCode } from './actor.ts';
 import { NhsNumber } from './nhs-number.ts';
 import { PlaceCode, Sections } from './sections.ts';
 
-/** The plan's state after a command: what one `REV#` item holds (DESIGN.md). */
+/** The plan's state after a command: what one `REV#` item holds (docs/design.md "Data"). */
 export const PlanStatus = /* @__PURE__ */ z
   .enum(['draft', 'submitted', 'published', 'withdrawn', 'closed'])
   .register(z.globalRegistry, { id: 'PlanStatus' });
@@ -29,7 +29,7 @@ export const Draft = /* @__PURE__ */ z
   .object({
     state: z.enum(['editing', 'submitted']),
     sections: Sections,
-    basedOnVersion: z.nullable(z.number().check(z.int())),
+    basedOnVersion: z.nullable(z.number().check(z.int(), z.minimum(1))),
     updatedAt: z.iso.datetime(),
     updatedBy: ActorRef,
     submittedTo: z.optional(SubmittedTo),

@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { OdsCode } from './actor.ts';
 
 /**
- * The plan's sections (DOMAIN.md), after the PRSB/EPaCCS core content and ReSPECT v3.
+ * The plan's sections (docs/domain.md), after the PRSB/EPaCCS core content and ReSPECT v3.
  * Every object is strict: an unknown field is a client error, never silently dropped.
  */
 const text = (max = 2000) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
@@ -197,7 +197,7 @@ export const sectionSchemas = {
   review: ReviewSection,
 } as const;
 
-/** The section names, in the order DOMAIN.md lists them. */
+/** The section names, in the order docs/domain.md lists them. */
 export const sectionNames = [
   'personal',
   'contacts',

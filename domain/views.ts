@@ -17,7 +17,10 @@ export const PlanView = /* @__PURE__ */ z
   .object({
     nhsNumber: z.string(),
     status: PlanStatus,
-    revision: z.number().check(z.int()),
+    revision: z
+      .number()
+      .check(z.int(), z.minimum(1))
+      .register(z.globalRegistry, { description: 'The revision, from 1: also the ETag' }),
     published: z.nullable(PublishedVersion),
     draft: z.nullable(Draft),
   })
@@ -52,7 +55,7 @@ export const planView = (plan: Plan, actor: Actor, relationship: Relationship): 
 export const CrisisSummary = /* @__PURE__ */ z
   .object({
     nhsNumber: z.string(),
-    version: z.number().check(z.int()),
+    version: z.number().check(z.int(), z.minimum(1)),
     ratifiedAt: z.iso.datetime(),
     cpr: z.nullable(CprSection),
     treatment: z.nullable(TreatmentSection),
@@ -82,5 +85,9 @@ export const crisisSummary = (plan: Plan): CrisisSummary | null => {
 };
 
 export const VersionListItem = /* @__PURE__ */ z
-  .object({ version: z.number().check(z.int()), ratifiedAt: z.iso.datetime(), ratifiedBy: ActorRef })
+  .object({
+    version: z.number().check(z.int(), z.minimum(1)),
+    ratifiedAt: z.iso.datetime(),
+    ratifiedBy: ActorRef,
+  })
   .register(z.globalRegistry, { id: 'VersionListItem' });

@@ -1,7 +1,9 @@
 // zod/mini (a third of classic zod in a bundle); schemas marked pure are dropped where unused.
 import * as z from 'zod/mini';
-import { ActorRef } from '../domain/actor.ts';
+import { ActorRef, odsCodePattern } from '../domain/actor.ts';
+
 import type { EventType } from '../domain/events.ts';
+import { addressFields, organisationFields } from '../domain/organisation.ts';
 import { PlaceCode, SectionName } from '../domain/sections.ts';
 import { eventSource } from './wire.ts';
 
@@ -94,6 +96,28 @@ export const detailSchemas = {
     action: z.enum(['read_demographics', 'read_plan', 'read_summary', 'read_versions', 'read_version']),
     purpose: z.nullable(z.string()),
     breakGlass: z.boolean(),
+  }),
+  'Organisation.Updated': /* @__PURE__ */ z.object({
+    ...envelope,
+    ods: z.string().check(z.regex(odsCodePattern)),
+    revision: z.number().check(z.int()).register(z.globalRegistry, {
+      description: 'The revision of the registry entry; 1 when first registered',
+    }),
+    updatedBy: ActorRef,
+    changedFields: z.array(z.enum(organisationFields)),
+    addressChanges: z
+      .array(
+        z.object({
+          field: z.enum(addressFields),
+          from: z
+            .nullable(z.email())
+            .register(z.globalRegistry, { description: 'null: the address was first set' }),
+          to: z
+            .nullable(z.email())
+            .register(z.globalRegistry, { description: 'null: the address was removed' }),
+        }),
+      )
+      .register(z.globalRegistry, { description: "Organisational addresses, never a patient's" }),
   }),
 } satisfies Record<EventType, z.ZodMiniType>;
 

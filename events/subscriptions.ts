@@ -26,6 +26,11 @@ export const subscriptions: readonly Subscription[] = [
     pattern: { source: [eventSource], 'detail-type': ['CarePlan.Accessed'], detail: { breakGlass: [true] } },
   },
   {
+    id: 'RegistryAddressChanges',
+    consumer: 'notifications',
+    pattern: { source: [eventSource], 'detail-type': ['Organisation.Updated'] },
+  },
+  {
     id: 'AuditArchive',
     consumer: 'auditArchive',
     pattern: {
@@ -40,6 +45,7 @@ export const subscriptions: readonly Subscription[] = [
         'CarePlan.Withdrawn',
         'Patient.Died',
         'CarePlan.Accessed',
+        'Organisation.Updated',
       ],
     },
   },

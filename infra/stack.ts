@@ -76,6 +76,7 @@ export class UrgentCarePlanStack extends Stack {
       new CfnOutput(this, id, { value, description });
     output('ApiUrl', this.api.url, 'Base URL of the API (stage v1)');
     output('OpenApiUrl', `${this.api.url}openapi.json`, 'The OpenAPI 3.1 document, published by the API');
+    output('ApiReferenceUrl', `${this.api.url}docs`, 'The API reference, to browse');
     output('TableName', this.data.table.tableName, 'The single table');
     output('EventBusName', this.events.bus.eventBusName, 'The bus partners subscribe to (events/README.md)');
     output('AuditBucketName', this.archive.bucket.bucketName, 'The audit archive (Object Lock)');

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { routes } from '../functions/http/routes.ts';
+
+/** A route template as a pattern over decoded paths: each `{param}` is one segment. */
+export const templatePattern = (template: string): RegExp =>
+  new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+
+const templates = routes.map((r) => ({ path: r.path, pattern: templatePattern(r.path) }));
 
 /**
  * API Gateway REST (v1) proxy events, as the real integration sends them: the local runtime,
@@ -7,9 +14,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
  * handler's middy http-router from `path`, so `pathParameters` is null here.
  */
 export type ApiEventInput = {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   path: string;
-  /** The route template, e.g. `/patients/{nhs}/plan`; defaults to the path. */
+  /** The route template, e.g. `/patients/{nhs}/plan`; defaults to the template the path matches. */
   resource?: string;
   /** A bearer token: sent as `Authorization: Bearer <token>`. */
   token?: string;
@@ -35,8 +42,9 @@ export const apiEvent = (input: ApiEventInput): APIGatewayProxyEvent => {
         : JSON.stringify(input.body);
   const multi = (record: Record<string, string>) =>
     Object.fromEntries(Object.entries(record).map(([k, v]) => [k, [v]]));
+  const resource = input.resource ?? templates.find((t) => t.pattern.test(input.path))?.path ?? input.path;
   return {
-    resource: input.resource ?? input.path,
+    resource,
     path: input.path,
     httpMethod: input.method,
     headers,
@@ -75,7 +83,7 @@ export const apiEvent = (input: ApiEventInput): APIGatewayProxyEvent => {
       requestId: input.requestId ?? randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: 'abc123',
-      resourcePath: input.resource ?? input.path,
+      resourcePath: resource,
     },
   };
 };

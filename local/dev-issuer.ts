@@ -109,7 +109,11 @@ export function devClaims(options: DevTokenOptions): { kind: Kind; claims: Recor
 
   if (StaffRole.safeParse(role.data).success) {
     if (options.nhs !== undefined) throw new Error(`--nhs is for patient and carer tokens, not ${role.data}`);
-    if (options.org === undefined) throw new Error(`staff role ${role.data} needs --org <ODS code>`);
+    if (options.org === undefined) {
+      // An admin of no organisation is a service administrator: it manages every registry entry.
+      if (role.data === 'admin') return { kind: 'staff', claims: { ...common, role: role.data } };
+      throw new Error(`staff role ${role.data} needs --org <ODS code>`);
+    }
     const ods = OdsCode.safeParse(options.org);
     if (!ods.success) throw new Error(`--org ${ods.error.issues[0]?.message ?? 'is invalid'}`);
     return { kind: 'staff', claims: { ...common, role: role.data, ods: ods.data } };

@@ -1,11 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type HttpFunctionName, httpFunctions, type RouteSpec, routes } from '../functions/http/routes.ts';
-import { type ApiEventInput, apiEvent, lambdaContext } from './api-gateway.ts';
+import { allowedOriginsFromEnv, preflightHeaders } from '../functions/platform/cors.ts';
+import { createLogger } from '../functions/platform/logger.ts';
+import { problemBody, titleOf } from '../functions/platform/problem.ts';
+import { logRequest } from '../functions/platform/request-log.ts';
+import { type ApiEventInput, apiEvent, lambdaContext, templatePattern } from './api-gateway.ts';
 import { createLocalBus } from './bus.ts';
 import { ensureDevIssuer } from './dev-issuer.ts';
 import { ensureTable, localDynamoClientConfig, startDynamo } from './dynamo.ts';
@@ -31,13 +38,29 @@ export type LocalRuntime = {
 
 type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** API Gateway allows 10 MB; the handlers refuse much less, this only bounds memory. */
+/** The most of a body held in memory: the handlers refuse far less, so past this the runtime answers 413 itself. */
 const maxRequestBytes = 1024 * 1024;
+/**
+ * API Gateway's payload quota: a body up to this size is read to its end before the 413, so the
+ * connection stays usable; past it the 413 closes the connection rather than read on.
+ */
+const gatewayPayloadBytes = 10 * 1024 * 1024;
 
-const compile = (route: RouteSpec) => ({
-  ...route,
-  pattern: new RegExp(`^${route.path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
-});
+/** API Gateway prefers a literal path segment to a `{param}`. */
+const byLiteralFirst = (a: { path: string }, b: { path: string }) =>
+  a.path.split('{').length - b.path.split('{').length;
+
+const compile = (route: RouteSpec) => ({ ...route, pattern: templatePattern(route.path) });
+
+/** Every resource API Gateway has: each route's path and every prefix of it, each with its preflight. */
+const resourcesOf = (specs: readonly RouteSpec[]) => {
+  const paths = new Set(['/']);
+  for (const { path } of specs) {
+    const segments = path.split('/').slice(1);
+    for (let n = 1; n <= segments.length; n += 1) paths.add(`/${segments.slice(0, n).join('/')}`);
+  }
+  return [...paths].map((path) => ({ path, pattern: templatePattern(path) })).sort(byLiteralFirst);
+};
 
 /**
  * The whole service on one machine, no AWS: dynalite for DynamoDB, the dev token issuer, and an
@@ -68,14 +91,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   admin.destroy();
 
   // The server listens first: notifications link to its address.
-  let serve: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) =>
-    problem(res, 503, 'Service Unavailable', 'starting');
-  const server = createServer((req, res) => {
-    serve(req, res).catch(() => {
-      if (!res.headersSent) problem(res, 500, 'Internal Server Error', 'local runtime failure');
-      else res.end();
+  const log = createLogger();
+  let serve = async (exchange: Exchange): Promise<void> =>
+    refuse(exchange, log, 503, 'the service is starting: try again shortly', {
+      headers: { 'Retry-After': '1' },
     });
-  });
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const exchange = {
+      req,
+      res,
+      method: req.method ?? 'GET',
+      requestId: randomUUID(),
+      startedAt: performance.now(),
+    };
+    // As API Gateway does, so a caller can quote the request and it can be found in the log.
+    res.setHeader('x-amzn-RequestId', exchange.requestId);
+    serve(exchange).catch((error: unknown) => {
+      log.error('local runtime failure', { error: (error as Error).name, requestId: exchange.requestId });
+      if (res.headersSent) res.destroy();
+      else refuse(exchange, log, 500, 'the local runtime failed; nothing was changed');
+    });
+  };
+  const server = createServer(onRequest);
+  // Asked to confirm before a body is sent: a body over the limit is refused before it is sent.
+  server.on('checkContinue', onRequest);
+  server.on('clientError', (error: ClientError, socket: Duplex) => answerClientError(error, socket, log));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, '127.0.0.1', () => {
@@ -113,8 +153,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       ]),
     ),
   ) as Record<HttpFunctionName, Handler>;
-  const table = routes.map(compile);
-  serve = (req, res) => dispatch(req, res, table, handlers);
+  const gateway: Gateway = {
+    log,
+    handlers,
+    table: routes.map(compile).sort(byLiteralFirst),
+    resources: resourcesOf(routes),
+    origins: allowedOriginsFromEnv(),
+  };
+  serve = (exchange) => dispatch(exchange, gateway);
   return {
     url,
     archive: { endpoint: s3.endpoint, bucket: auditBucket },
@@ -135,55 +181,210 @@ const closeServer = (server: Server) =>
     server.closeAllConnections();
   });
 
-const problem = (res: ServerResponse, status: number, title: string, detail: string) => {
-  res.writeHead(status, { 'Content-Type': 'application/problem+json' });
-  res.end(JSON.stringify({ type: 'about:blank', title, status, detail }));
+type Exchange = {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  requestId: string;
+  startedAt: number;
 };
 
-async function dispatch(
-  req: IncomingMessage,
-  res: ServerResponse,
-  table: ReturnType<typeof compile>[],
-  handlers: Record<HttpFunctionName, Handler>,
-): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = decodeURIComponent(url.pathname).replace(/(.)\/$/, '$1');
-  const method = req.method ?? 'GET';
-  const matching = table.filter((r) => r.pattern.test(path));
-  // Preflight goes to the function that owns the path, whose CORS middleware answers it.
-  const route = matching.find((r) => r.method === method) ?? (method === 'OPTIONS' ? matching[0] : undefined);
-  if (!route)
-    return problem(
-      res,
-      matching.length ? 405 : 404,
-      matching.length ? 'Method Not Allowed' : 'Not Found',
-      `no route for ${method} ${path}`,
-    );
+type Gateway = {
+  log: Logger;
+  handlers: Record<HttpFunctionName, Handler>;
+  table: ReturnType<typeof compile>[];
+  resources: ReturnType<typeof resourcesOf>;
+  origins: string[];
+};
 
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxRequestBytes)
-      return problem(res, 413, 'Content Too Large', 'the request body is too large');
-    chunks.push(chunk as Buffer);
+/** API Gateway's own error answers are problem+json too (infra/constructs/api.ts). */
+const problemHeaders = { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' };
+const problemText = (status: number, detail: string) =>
+  JSON.stringify(problemBody(status, titleOf(status), detail));
+
+/** An answer the runtime gives itself, as API Gateway would without invoking a function. */
+const refuse = (
+  { res, method, requestId, startedAt }: Exchange,
+  log: Logger,
+  status: number,
+  detail: string,
+  { route = null, headers = {} }: { route?: string | null; headers?: Record<string, string> } = {},
+) => {
+  res.writeHead(status, { ...problemHeaders, ...headers });
+  res.end(problemText(status, detail));
+  logRequest(log, { method, route, status, requestId }, startedAt);
+};
+
+/** Node's own answers to requests it cannot parse are bare; these are problems, and close the connection. */
+const clientErrorStatus: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+const clientErrorDetail: Record<number, string> = {
+  431: 'the request line and headers are larger than 16 KB',
+  413: 'the chunk extensions are too large',
+  408: 'the request was not received in time',
+  400: 'the request is not valid HTTP',
+};
+const answered = new WeakSet<Duplex>();
+/** Node attaches the bytes it failed to parse. */
+type ClientError = NodeJS.ErrnoException & { rawPacket?: Buffer };
+
+function answerClientError(error: ClientError, socket: Duplex, log: Logger): void {
+  // Answered already: what else the client sends fails to parse again, and is dropped.
+  if (answered.has(socket)) return;
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
   }
-  const body = chunks.length ? Buffer.concat(chunks).toString('utf8') : null;
+  answered.add(socket);
+  const startedAt = performance.now();
+  const status = clientErrorStatus[error.code ?? ''] ?? 400;
+  // A HEAD must be answered without a body, or its client misreads the connection. The bytes
+  // that failed to parse usually begin with the request line (unless it came in pieces).
+  const method = /^([A-Z]+) /.exec(error.rawPacket?.subarray(0, 16).toString('latin1') ?? '')?.[1] ?? null;
+  const body = problemText(status, clientErrorDetail[status] ?? 'the request is not valid HTTP');
+  const requestId = randomUUID();
+  const head = Object.entries({
+    ...problemHeaders,
+    'Content-Length': String(Buffer.byteLength(body)),
+    'x-amzn-RequestId': requestId,
+    Connection: 'close',
+  }).map(([name, value]) => `${name}: ${value}\r\n`);
+  // Ends rather than destroys: the rest of what the client sends is read and dropped for a moment,
+  // so its kernel does not reset the connection before it has read the answer.
+  socket.end(`HTTP/1.1 ${status} ${titleOf(status)}\r\n${head.join('')}\r\n${method === 'HEAD' ? '' : body}`);
+  setTimeout(() => socket.destroy(), 1000).unref();
+  logRequest(log, { method, route: null, status, requestId }, startedAt);
+}
+
+type Body = { body: string | null } | { tooLarge: true; close: boolean };
+
+/**
+ * Reads the body, keeping at most `maxRequestBytes`. Anything larger is read to its end and
+ * dropped, so the 413 is read by every client and the connection stays usable; a body past API
+ * Gateway's quota, or one the client offered to hold back (`Expect: 100-continue`), is refused
+ * at once and the connection closed.
+ */
+function readBody(req: IncomingMessage, res: ServerResponse): Promise<Body> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const expectsContinue = /100-continue/i.test(req.headers.expect ?? '');
+  if (declared > (expectsContinue ? maxRequestBytes : gatewayPayloadBytes))
+    return Promise.resolve({ tooLarge: true, close: true });
+  if (expectsContinue) res.writeContinue();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > gatewayPayloadBytes) {
+        // Not destroyed: that would reset the connection before the 413 is read.
+        req.off('data', onData);
+        req.pause();
+        resolve({ tooLarge: true, close: true });
+      } else if (size <= maxRequestBytes) chunks.push(chunk);
+    };
+    req.on('data', onData);
+    // A client that goes away mid-body: 'close' without 'end'.
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('the client closed the connection'));
+    });
+    req.once('end', () =>
+      resolve(
+        size > maxRequestBytes
+          ? { tooLarge: true, close: false }
+          : { body: chunks.length ? Buffer.concat(chunks).toString('utf8') : null },
+      ),
+    );
+    req.once('error', reject);
+  });
+}
+
+/** The decoded path and the query, as API Gateway hands them to a function; undefined if unreadable. */
+const readTarget = (target: string) => {
+  try {
+    // Joined, not resolved: `//x` is a path here, not a host.
+    const url = new URL(target.startsWith('/') ? `http://localhost${target}` : target);
+    return {
+      path: decodeURIComponent(url.pathname).replace(/(.)\/$/, '$1'),
+      query: Object.fromEntries(url.searchParams),
+    };
+  } catch {
+    return undefined;
+  }
+};
+
+/** The methods a path answers, for `Allow`: HEAD wherever GET is, OPTIONS everywhere. */
+const allowOf = (matching: readonly RouteSpec[]) => {
+  const methods = new Set(matching.map((r) => r.method) as string[]);
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods, 'OPTIONS'].join(', ');
+};
+
+async function dispatch(exchange: Exchange, gateway: Gateway): Promise<void> {
+  const { req, res, method, requestId } = exchange;
+  const { log } = gateway;
+  let read: Body;
+  try {
+    read = await readBody(req, res);
+  } catch {
+    // The client went away mid-body: nothing to answer. 499 is nginx's "client closed request".
+    logRequest(log, { method, route: null, status: 499, requestId }, exchange.startedAt);
+    return;
+  }
+  if ('tooLarge' in read) {
+    return refuse(exchange, log, 413, 'the request body is too large', {
+      headers: read.close ? { Connection: 'close' } : {},
+    });
+  }
+  const target = readTarget(req.url ?? '/');
+  if (!target) {
+    return refuse(exchange, log, 400, 'the request path is not valid: check its % escapes');
+  }
+  const { path, query } = target;
+
+  if (method === 'OPTIONS') {
+    const resource = gateway.resources.find((r) => r.pattern.test(path));
+    if (!resource) return refuse(exchange, log, 404, `no route for ${method} ${path}`);
+    res.writeHead(204, preflightHeaders(req.headers.origin, gateway.origins));
+    res.end();
+    logRequest(log, { method, route: resource.path, status: 204, requestId }, exchange.startedAt);
+    return;
+  }
+  const matching = gateway.table.filter((r) => r.pattern.test(path));
+  const route = matching.find((r) => r.method === method || (method === 'HEAD' && r.method === 'GET'));
+  if (!route) {
+    if (matching.length === 0) return refuse(exchange, log, 404, `no route for ${method} ${path}`);
+    return refuse(exchange, log, 405, `${path} does not answer ${method}`, {
+      route: matching[0]?.path ?? null,
+      headers: { Allow: allowOf(matching) },
+    });
+  }
+
   const headers = Object.fromEntries(
     Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
   );
-  const query = Object.fromEntries(url.searchParams);
   const event = apiEvent({
     method: method as ApiEventInput['method'],
     path,
     resource: route.path,
     headers,
     ...(Object.keys(query).length > 0 && { query }),
-    ...(body !== null && { body }),
+    ...(read.body !== null && { body: read.body }),
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    requestId,
   });
-  const context = lambdaContext(route.fn, event.requestContext.requestId);
-  const result = await handlers[route.fn](event, context);
+  let result: APIGatewayProxyResult;
+  try {
+    result = await gateway.handlers[route.fn](event, lambdaContext(route.fn, requestId));
+  } catch {
+    // The function's own request line has it: API Gateway answers 502 for a failed integration.
+    res.writeHead(502, problemHeaders);
+    res.end(problemText(502, 'the service could not answer'));
+    return;
+  }
   res.writeHead(result.statusCode, result.headers as Record<string, string>);
   res.end(result.body ?? '');
 }

@@ -65,7 +65,7 @@ if (running) {
   curl -H "Authorization: Bearer $TOKEN" ${runtime.url}/worklist/ratifications
   ${env}npm run seed    # demo patients and plans
 
-OpenAPI: ${runtime.url}/openapi.json.  Ctrl-C stops.
+API reference: ${runtime.url}/docs (OpenAPI: ${runtime.url}/openapi.json).  Ctrl-C stops.
 `);
 
   let stopping = false;

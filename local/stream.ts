@@ -5,8 +5,8 @@ import { logger } from '../functions/platform/logger.ts';
 
 export type StreamConsumer = (event: DynamoDBStreamEvent) => Promise<unknown>;
 
-/** Items the table's stream carries to consumers in AWS: revisions, access records, enrolments. */
-const streamed = new Set(['revision', 'access', 'patient']);
+/** Items the table's stream carries to consumers in AWS: revisions, access records, enrolments, registry entries. */
+const streamed = new Set(['revision', 'access', 'patient', 'organisationRevision']);
 
 /**
  * DynamoDB Streams, on one machine: every committed item of a streamed type is handed, in

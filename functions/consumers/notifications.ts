@@ -7,13 +7,14 @@ import {
   type RecipientKind,
   recipientsOf,
 } from '../../domain/notifications.ts';
+import type { OrganisationEntry } from '../../domain/organisation.ts';
 import { detailSchemas } from '../../events/catalogue.ts';
 import { eventSource } from '../../events/wire.ts';
 import type { Deliveries } from '../platform/deliveries.ts';
 import { deliveries, planRepository } from '../platform/dynamo.ts';
 import { logger } from '../platform/logger.ts';
 import { type Mailer, sesMailer } from '../platform/mailer.ts';
-import type { OrganisationRecord, PlanRepository } from '../platform/plan-repository.ts';
+import type { PlanRepository } from '../platform/plan-repository.ts';
 
 export type NotificationDependencies = {
   mailer: Mailer;
@@ -43,7 +44,7 @@ const countBy = (kinds: RecipientKind[]): Partial<Record<RecipientKind, number>>
 /**
  * The notifications consumer (an EventBridge target): who is told is decided by the domain
  * (domain/notifications.ts); each recipient is resolved to an address (the organisation
- * registry, the patient's profile) and sent at most once per event and address: a delivery
+ * registry, the patient's profile, or the event itself for a registry address change) and sent at most once per event and address: a delivery
  * record is claimed first, and given back if sending fails, so EventBridge's retry sends it.
  * Logs carry the event id, its type, recipient kinds and counts: never an NHS number, a name or
  * an address.
@@ -69,7 +70,7 @@ export const createNotificationHandler = ({ mailer, serviceUrl, repository }: No
       return;
     }
 
-    const organisations = new Map<string, Promise<OrganisationRecord | null>>();
+    const organisations = new Map<string, Promise<OrganisationEntry | null>>();
     const organisation = (ods: string) => {
       let record = organisations.get(ods);
       if (!record) {
@@ -86,6 +87,8 @@ export const createNotificationHandler = ({ mailer, serviceUrl, repository }: No
           return (await organisation(recipient.ods))?.organisation.privacyOfficerEmail;
         case 'patient':
           return (await repository.getPatient(recipient.nhsNumber))?.profile.email;
+        case 'registryAddress':
+          return recipient.address;
       }
     };
     const resolved = await Promise.all(

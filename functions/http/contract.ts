@@ -1,5 +1,7 @@
 // zod/mini (a third of classic zod in a bundle); schemas marked pure are dropped where unused.
 import * as z from 'zod/mini';
+import { AccessLogAction } from '../../domain/actions.ts';
+
 import { ActorRef, OdsCode } from '../../domain/actor.ts';
 import { PatientProfile } from '../../domain/plan.ts';
 import { PlaceCode, Sections } from '../../domain/sections.ts';
@@ -61,7 +63,7 @@ export const AccessLog = /* @__PURE__ */ pageOf(
     .object({
       at: z.iso.datetime(),
       actor: ActorRef,
-      action: z.string(),
+      action: AccessLogAction,
       purpose: z.nullable(z.string()),
       breakGlass: z.boolean(),
     })
@@ -90,7 +92,7 @@ export const BreakGlassReports = /* @__PURE__ */ pageOf(
       nhsNumber: z.string(),
       reader: ActorRef,
       reason: z.string(),
-      action: z.string(),
+      action: AccessLogAction,
       purpose: z.nullable(z.string()),
     })
     .register(z.globalRegistry, { id: 'BreakGlassReport' }),
@@ -101,9 +103,11 @@ export const Problem = /* @__PURE__ */ z
   .object({
     type: z.string(),
     title: z.string(),
-    status: z.number().check(z.int()),
+    status: z.number().check(z.int(), z.minimum(400), z.maximum(599)),
     detail: z.string(),
     errors: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
-    currentRevision: z.optional(z.number().check(z.int())),
+    currentRevision: z
+      .optional(z.number().check(z.int(), z.minimum(0)))
+      .register(z.globalRegistry, { description: 'On 412: the revision to base the change on instead' }),
   })
   .register(z.globalRegistry, { id: 'Problem', description: 'RFC 9457 problem details' });

@@ -1,5 +1,11 @@
 import * as z from 'zod/mini';
-import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import {
+  createDocument,
+  type ZodOpenApiOperationObject,
+  type ZodOpenApiPathsObject,
+  type ZodOpenApiResponseObject,
+  type ZodOpenApiResponsesObject,
+} from 'zod-openapi';
 import { OdsCode } from '../../domain/actor.ts';
 import { NhsNumber } from '../../domain/nhs-number.ts';
 import { Organisation, RegisteredOrganisation } from '../../domain/organisation.ts';
@@ -22,166 +28,575 @@ import {
 } from './contract.ts';
 import { type RouteSpec, routes } from './routes.ts';
 
+/** The groups of the reference, in the order it shows them. */
+export const tags = [
+  { name: 'Patients', description: 'Enrolment and demographics: a plan belongs to an enrolled patient.' },
+  {
+    name: 'Plan',
+    description:
+      'The one plan per patient: read it, write the draft, submit it, ratify or return it, withdraw it, record a death. Every change sends `If-Match` with the plan’s `ETag`.',
+  },
+  {
+    name: 'Plan history',
+    description: 'Published versions are immutable and stay readable, numbered 1, 2, 3 and so on.',
+  },
+  {
+    name: 'Urgent care',
+    description:
+      'What an ambulance crew, NHS 111 or A&E needs in the first minute: the crisis summary of the last published version.',
+  },
+  {
+    name: 'Audit',
+    description:
+      'Who read or changed a plan, and the break-glass reads of an organisation’s staff. Every read of a plan writes an access record before it answers.',
+  },
+  { name: 'Worklists', description: 'Plans waiting for a clinician.' },
+  {
+    name: 'Organisations',
+    description: 'The registry of organisations by ODS code: where notifications are sent. Admins only.',
+  },
+  {
+    name: 'Service',
+    description: 'Liveness and this reference, without a token.',
+  },
+] as const;
+type Tag = (typeof tags)[number]['name'];
+
+type ErrorStatus = 400 | 403 | 404 | 409 | 422 | 428;
+
 type Operation = {
+  operationId: string;
+  tag: Tag;
   summary: string;
+  description: string;
+  ok: { status: 200 | 201; description: string; schema: z.ZodMiniType; mediaType?: string };
+  /** Also answers 201, with the same body and headers, when the write created the thing. */
+  created?: string;
   body?: z.ZodMiniType;
-  ok: [status: number, schema: z.ZodMiniType];
+  /** A change: `If-Match` with the revision it is based on (412 when stale, 428 when required and missing). */
   ifMatch?: 'required' | 'optional';
+  /** A creating POST: accepts `Idempotency-Key`, answers 201 with `Location`. */
   idempotent?: boolean;
-  read?: boolean;
+  /** The answer carries the revision as its `ETag`. */
+  etag?: boolean;
+  /** Staff outside the care team may read with `Break-Glass: <reason>`. */
+  breakGlass?: boolean;
+  /** An audited read: `?purpose=` goes into the access record. */
+  purpose?: boolean;
+  paged?: boolean;
+  query?: z.ZodMiniObject;
+  /** The answers particular to this operation; the ones every route of its kind shares are added below. */
+  errors?: Partial<Record<ErrorStatus, string>>;
 };
 
 const Plan = PlanView;
+const staffOutsideCareTeam =
+  'Staff outside the patient’s care team and outside urgent care get 403 unless they send `Break-Glass`.';
+
 /** Every route's contract; a test checks this table and routes.ts name the same routes. */
 export const operations: Record<string, Operation> = {
-  'GET /health': { summary: 'Liveness', ok: [200, z.object({ status: z.literal('ok') })] },
-  'GET /openapi.json': { summary: 'This document', ok: [200, z.looseObject({})] },
-  'POST /patients': {
-    summary: 'Enrol a patient',
-    body: PatientProfile,
-    ok: [201, Patient],
-    idempotent: true,
+  'GET /health': {
+    operationId: 'getHealth',
+    tag: 'Service',
+    summary: 'Liveness',
+    description: 'Answers `{"status":"ok"}` when the function answers; touches no data.',
+    ok: { status: 200, description: 'The service is up', schema: z.object({ status: z.literal('ok') }) },
   },
-  'GET /patients/{nhs}': { summary: 'Demographics', ok: [200, Patient], read: true },
-  'POST /patients/{nhs}/plan': {
-    summary: 'Create the first draft',
-    body: CreatePlanBody,
-    ok: [201, Plan],
+  'GET /openapi.json': {
+    operationId: 'getOpenApiDocument',
+    tag: 'Service',
+    summary: 'The OpenAPI document',
+    description:
+      'This document, OpenAPI 3.1, generated from the same zod schemas the handlers validate requests with.',
+    ok: { status: 200, description: 'The OpenAPI 3.1 document', schema: z.looseObject({}) },
+  },
+  'GET /docs': {
+    operationId: 'getApiReference',
+    tag: 'Service',
+    summary: 'The API reference (this page)',
+    description:
+      'A page that renders `openapi.json` with Redoc. Everything it loads comes from this API: no CDN, no fonts from elsewhere, which its Content-Security-Policy enforces.',
+    ok: { status: 200, description: 'The HTML page', schema: z.string(), mediaType: 'text/html' },
+  },
+  'GET /docs/redoc.standalone.js': {
+    operationId: 'getApiReferenceScript',
+    tag: 'Service',
+    summary: 'The API reference’s script',
+    description:
+      'Redoc’s standalone bundle (MIT, its licence notices at the end), served by the API itself so the reference works without the internet.',
+    query: z.object({
+      v: z.optional(z.string()).register(z.globalRegistry, {
+        description: 'The content hash the page asks for: with it, the script may be cached for a year',
+      }),
+    }),
+    ok: { status: 200, description: 'The script', schema: z.string(), mediaType: 'text/javascript' },
+  },
+  'POST /patients': {
+    operationId: 'enrolPatient',
+    tag: 'Patients',
+    summary: 'Enrol a patient',
+    description:
+      'Enrols a patient: NHS number, name, birth date, postcode, GP practice (its ODS code, which joins the care team) and, optionally, an email address for notifications. A patient enrols themself; clinicians enrol the patients they care for.',
+    body: PatientProfile,
+    ok: { status: 201, description: 'Enrolled', schema: Patient },
     idempotent: true,
+    errors: {
+      403: 'A patient enrolling another NHS number, or a role that does not enrol patients',
+      409: 'The patient is already enrolled',
+    },
+  },
+  'GET /patients/{nhs}': {
+    operationId: 'getPatient',
+    tag: 'Patients',
+    summary: 'Demographics',
+    description: `The patient’s demographics and when they were enrolled, for their care team, urgent care, the patient and their carers. Audited. ${staffOutsideCareTeam}`,
+    ok: { status: 200, description: 'The patient', schema: Patient },
+    breakGlass: true,
+    purpose: true,
+    errors: {
+      403: 'Not the patient, their care team or urgent care (the same answer whether or not the patient is enrolled)',
+      404: 'No patient with this NHS number is enrolled',
+    },
+  },
+  'POST /patients/{nhs}/plan': {
+    operationId: 'createPlan',
+    tag: 'Plan',
+    summary: 'Create the first draft',
+    description:
+      'Starts the patient’s plan as a draft, optionally with sections. The patient, their carers with a co-author grant, and the clinicians of the care team may start it.',
+    body: CreatePlanBody,
+    ok: { status: 201, description: 'The new draft, revision 1', schema: Plan },
+    idempotent: true,
+    etag: true,
+    errors: {
+      403: 'Not allowed to start this patient’s plan, or a section the caller may not write',
+      404: 'The patient is not enrolled: enrol first',
+      409: 'The patient already has a plan: change it with PATCH',
+    },
   },
   'PATCH /patients/{nhs}/plan': {
+    operationId: 'editPlan',
+    tag: 'Plan',
     summary: 'Merge sections into the draft',
+    description:
+      'Each section given replaces that section of the draft whole; the others are kept. A draft is made from the published version if there is none. Patients and carers write their own sections, clinicians every section; a change by anyone who is not a ratifier waits in the draft until a ratifier publishes it.',
     body: EditPlanBody,
-    ok: [200, Plan],
+    ok: { status: 200, description: 'The plan after the change', schema: Plan },
     ifMatch: 'required',
+    etag: true,
+    errors: {
+      403: 'A section the caller may not write (named in the detail), or not an author of this plan',
+      404: 'This patient has no plan',
+      409: 'The plan is submitted (locked until ratified or returned), withdrawn, or closed',
+      422: 'No section given',
+    },
   },
   'POST /patients/{nhs}/plan/submit': {
+    operationId: 'submitPlan',
+    tag: 'Plan',
     summary: 'Submit for ratification',
+    description:
+      'Sends the draft to an organisation (by ODS code), optionally to a named clinician there, for ratification; it appears on that organisation’s worklist and the draft is locked for the patient.',
     body: SubmitBody,
-    ok: [200, Plan],
+    ok: { status: 200, description: 'The plan, submitted', schema: Plan },
     ifMatch: 'required',
+    etag: true,
+    errors: {
+      403: 'Not the patient, a carer with a co-author grant, or a clinician of the care team',
+      404: 'This patient has no plan',
+      409: 'No draft, already submitted, or the plan is withdrawn or closed',
+    },
   },
   'POST /patients/{nhs}/plan/ratify': {
+    operationId: 'ratifyPlan',
+    tag: 'Plan',
     summary: 'Publish the draft as the next version',
+    description:
+      'A ratifier (GP, consultant, specialist nurse) publishes the draft as version N+1: from then on it is what urgent care sees. A ratifier may ratify a draft submitted to their organisation or written by it, never one submitted to another organisation. The body is optional.',
     body: RatifyBody,
-    ok: [200, Plan],
+    ok: { status: 200, description: 'The plan, published', schema: Plan },
     ifMatch: 'required',
+    etag: true,
+    errors: {
+      403: 'Not a ratifier, or the draft was submitted to another organisation',
+      404: 'This patient has no plan',
+      409: 'No draft to ratify, or the plan is withdrawn or closed',
+      422: 'Consent to share is withdrawn in the draft: withdraw the plan instead',
+    },
   },
   'POST /patients/{nhs}/plan/return': {
+    operationId: 'returnPlan',
+    tag: 'Plan',
     summary: 'Return to the author with comments',
+    description:
+      'A ratifier of the organisation it was sent to returns a submitted draft to its authors, with comments; it is an editing draft again.',
     body: ReturnBody,
-    ok: [200, Plan],
+    ok: { status: 200, description: 'The plan, back in draft', schema: Plan },
     ifMatch: 'required',
+    etag: true,
+    errors: {
+      403: 'Not a ratifier, or the draft was submitted to another organisation',
+      404: 'This patient has no plan',
+      409: 'Only a submitted plan can be returned',
+    },
   },
   'POST /patients/{nhs}/plan/withdraw': {
+    operationId: 'withdrawPlan',
+    tag: 'Plan',
     summary: 'Withdraw consent: stop sharing',
+    description:
+      'The patient, or a ratifier, withdraws the plan with a reason: it stops being shared at once (the crisis summary answers 404) and its history stays for audit.',
     body: WithdrawBody,
-    ok: [200, Plan],
+    ok: { status: 200, description: 'The plan, withdrawn', schema: Plan },
     ifMatch: 'required',
+    etag: true,
+    errors: {
+      403: 'Not the patient or a ratifier of the care team',
+      404: 'This patient has no plan',
+      409: 'The plan is already withdrawn or closed',
+    },
   },
   'POST /patients/{nhs}/death': {
+    operationId: 'recordDeath',
+    tag: 'Plan',
     summary: 'Record a death: the plan is closed',
+    description:
+      'Records the date and place of death and, where it differs from the preferred place, why; the plan is closed. Ratifiers, paramedics and A&E clinicians record deaths. `If-Match` is checked when sent but not required: a crew recording a death has no plan revision in hand.',
     body: DeathBody,
-    ok: [200, Plan],
+    ok: { status: 200, description: 'The plan, closed', schema: Plan },
     ifMatch: 'optional',
+    etag: true,
+    errors: {
+      403: 'A role that does not record deaths',
+      404: 'This patient has no plan',
+      409: 'A death is already recorded',
+      422: 'The date is in the future, or the place differs from the preferred place without `reasonIfNotPreferred`',
+    },
   },
   'GET /patients/{nhs}/plan': {
-    summary: 'The plan (draft only for those who may see it)',
-    ok: [200, Plan],
-    read: true,
+    operationId: 'getPlan',
+    tag: 'Plan',
+    summary: 'The plan',
+    description: `The plan: its status, revision (also the \`ETag\`), the last published version and, for those who may see it (the patient, carers, authors and the ratifier it was sent to), the draft. Audited. ${staffOutsideCareTeam}`,
+    ok: { status: 200, description: 'The plan', schema: Plan },
+    etag: true,
+    breakGlass: true,
+    purpose: true,
+    errors: {
+      403: 'Not the patient, a carer with a grant, the care team or urgent care',
+      404: 'No plan, or none shared with the caller (a draft, or a withdrawn or closed plan)',
+    },
   },
   'GET /patients/{nhs}/plan/versions': {
+    operationId: 'listPlanVersions',
+    tag: 'Plan history',
     summary: 'Published versions, newest first',
-    ok: [200, VersionList],
-    read: true,
+    description: `Each published version’s number, when and by whom it was ratified. Audited. ${staffOutsideCareTeam}`,
+    ok: { status: 200, description: 'A page of versions', schema: VersionList },
+    breakGlass: true,
+    purpose: true,
+    paged: true,
+    errors: {
+      403: 'Not the patient, a carer with a grant, the care team or urgent care',
+      404: 'No plan, or none shared with the caller',
+    },
   },
   'GET /patients/{nhs}/plan/versions/{n}': {
+    operationId: 'getPlanVersion',
+    tag: 'Plan history',
     summary: 'One published version',
-    ok: [200, PublishedVersion],
-    read: true,
+    description: `Published version \`n\`, whole and unchanged. Audited. ${staffOutsideCareTeam}`,
+    ok: { status: 200, description: 'The version', schema: PublishedVersion },
+    breakGlass: true,
+    purpose: true,
+    errors: {
+      403: 'Not the patient, a carer with a grant, the care team or urgent care',
+      404: 'No plan shared with the caller, or no such version',
+    },
   },
-  'GET /patients/{nhs}/access-log': { summary: 'Who read or changed the plan', ok: [200, AccessLog] },
-  'GET /break-glass-reports': {
-    summary: "Break-glass reads by the caller's organisation (privacy officers)",
-    ok: [200, BreakGlassReports],
+  'GET /patients/{nhs}/plan/summary': {
+    operationId: 'getCrisisSummary',
+    tag: 'Urgent care',
+    summary: 'The crisis summary',
+    description: `What a crew needs in the first minute, from the last published version: CPR decision, ceiling of treatment and care priority, preferred place of death, anticipatory medicines, key contacts, home access, the version and when it was ratified. One read, audited with its \`purpose\`. ${staffOutsideCareTeam}`,
+    ok: { status: 200, description: 'The crisis summary', schema: CrisisSummary },
+    breakGlass: true,
+    purpose: true,
+    errors: {
+      403: 'Not urgent care, the care team or the patient',
+      404: 'No version is published yet, or the plan is withdrawn or closed (then it is not shared)',
+    },
+  },
+  'GET /patients/{nhs}/access-log': {
+    operationId: 'getAccessLog',
+    tag: 'Audit',
+    summary: 'Who read or changed the plan',
+    description:
+      'Every read and change of the patient’s plan, newest first: when, who (id, role, organisation), what, the purpose given, and whether it was a break-glass read. The patient and their carers see it all; a privacy officer sees their own organisation’s entries.',
+    ok: { status: 200, description: 'A page of the access log', schema: AccessLog },
+    paged: true,
+    errors: {
+      403: 'Not the patient, one of their carers, or a privacy officer',
+      404: 'No patient with this NHS number is enrolled',
+    },
   },
   'GET /worklist/ratifications': {
-    summary: "Plans submitted to the caller's organisation",
-    ok: [200, Worklist],
+    operationId: 'listRatifications',
+    tag: 'Worklists',
+    summary: 'Plans submitted to the caller’s organisation',
+    description:
+      'The plans waiting for a ratifier of the caller’s organisation, oldest first, with who submitted them and the clinician named, if any.',
+    ok: { status: 200, description: 'A page of the worklist', schema: Worklist },
+    paged: true,
+    errors: { 403: 'Not a ratifier (GP, consultant, specialist nurse)' },
   },
-  'GET /patients/{nhs}/plan/summary': { summary: 'The crisis summary', ok: [200, CrisisSummary], read: true },
+  'GET /break-glass-reports': {
+    operationId: 'listBreakGlassReports',
+    tag: 'Audit',
+    summary: 'Break-glass reads by the caller’s organisation',
+    description:
+      'For privacy officers: every break-glass read by their organisation’s staff (who, which patient, the reason given), as the email alerting them says.',
+    ok: { status: 200, description: 'A page of break-glass reads', schema: BreakGlassReports },
+    paged: true,
+    errors: { 403: 'Not a privacy officer' },
+  },
   'PUT /organisations/{ods}': {
-    summary: 'Register or replace an organisation (admin)',
+    operationId: 'putOrganisation',
+    tag: 'Organisations',
+    summary: 'Register or replace an organisation',
+    description:
+      'Writes the entry whole: the organisation’s name, kind and the addresses it is told at (plans submitted to it, changes to its patients’ plans, break-glass alerts). Registering a new entry needs no `If-Match` (201); replacing one needs its `ETag` (200). A change of address is audited and told to the old address and the new. Its own admin, or a service administrator.',
     body: Organisation,
-    ok: [200, RegisteredOrganisation],
+    ok: { status: 200, description: 'The entry, replaced', schema: RegisteredOrganisation },
+    created: 'The entry, registered',
+    ifMatch: 'optional',
+    etag: true,
+    errors: {
+      403: 'Not an admin, or the admin of another organisation',
+      428: 'The entry exists: send If-Match with its ETag to replace it',
+    },
   },
   'GET /organisations/{ods}': {
-    summary: 'An organisation in the registry (admin)',
-    ok: [200, RegisteredOrganisation],
+    operationId: 'getOrganisation',
+    tag: 'Organisations',
+    summary: 'An organisation in the registry',
+    description:
+      'The organisation’s registry entry, with when and by whom it was last written, and its `ETag` for replacing it. Its own admin, or a service administrator.',
+    ok: { status: 200, description: 'The organisation', schema: RegisteredOrganisation },
+    etag: true,
+    errors: {
+      403: 'Not an admin, or the admin of another organisation',
+      404: 'No organisation with this ODS code is registered',
+    },
   },
 };
 
-const problem = (description: string) => ({
+// Response headers, registered once and referenced by every answer that carries them.
+const ETag = z.string().register(z.globalRegistry, {
+  description: 'The revision, quoted: send it back as `If-Match` to change what it names',
+  example: '"7"',
+  header: { id: 'ETag' },
+});
+const Location = z.string().register(z.globalRegistry, {
+  description: 'The path of what was created',
+  example: '/patients/9434765919/plan',
+  header: { id: 'Location' },
+});
+const RetryAfter = z.string().register(z.globalRegistry, {
+  description: 'Seconds to wait before trying again',
+  example: '1',
+  header: { id: 'RetryAfter' },
+});
+const WwwAuthenticate = z.string().register(z.globalRegistry, {
+  description: 'How to authenticate: `Bearer`',
+  example: 'Bearer',
+  header: { id: 'WWWAuthenticate' },
+});
+
+const problem = (description: string, headers?: z.ZodMiniObject): ZodOpenApiResponseObject => ({
   description,
   content: { 'application/problem+json': { schema: Problem } },
+  ...(headers && { headers }),
 });
+
+/** A status particular to the operation, and the reason every route of its kind shares, in one answer. */
+const either = (...reasons: (string | false | undefined)[]): string | undefined => {
+  const given = reasons.filter((r): r is string => typeof r === 'string');
+  return given.length ? given.join('; or ') : undefined;
+};
+
+const pathParams = (route: RouteSpec) =>
+  route.path.includes('{nhs}')
+    ? z.object({
+        nhs: NhsNumber,
+        ...(route.path.includes('{n}') && {
+          n: z
+            .int()
+            .check(z.minimum(1))
+            .register(z.globalRegistry, {
+              description: 'The version number',
+              example: 2,
+              override: { maximum: undefined },
+            }),
+        }),
+      })
+    : route.path.includes('{ods}')
+      ? z.object({
+          ods: OdsCode.clone().register(z.globalRegistry, { description: 'The organisation’s ODS code' }),
+        })
+      : undefined;
 
 const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
   const op = operations[`${route.method} ${route.path}`];
   if (!op) throw new Error(`no OpenAPI operation for ${route.method} ${route.path}`);
-  const path = route.path.includes('{nhs}')
-    ? z.object({
-        nhs: NhsNumber,
-        ...(route.path.includes('{n}') && { n: z.coerce.number().check(z.int(), z.minimum(1)) }),
-      })
-    : route.path.includes('{ods}')
-      ? z.object({ ods: OdsCode })
-      : undefined;
+  const path = pathParams(route);
   const header = z.object({
-    ...(op.ifMatch && { 'if-match': op.ifMatch === 'required' ? z.string() : z.optional(z.string()) }),
-    ...(op.idempotent && { 'idempotency-key': z.optional(z.string()) }),
-    ...(op.read && {
-      'break-glass': z
-        .optional(z.string().check(z.minLength(10)))
-        .register(z.globalRegistry, { description: 'Emergency reason (staff outside the care team)' }),
+    ...(op.ifMatch && {
+      'If-Match': (op.ifMatch === 'required' ? z.string() : z.optional(z.string())).register(
+        z.globalRegistry,
+        {
+          description:
+            op.ifMatch === 'required'
+              ? 'The `ETag` this change is based on'
+              : 'The `ETag` this change is based on: checked when sent',
+          example: '"7"',
+        },
+      ),
+    }),
+    ...(op.idempotent && {
+      'Idempotency-Key': z.optional(z.string().check(z.regex(/^[\w-]{8,128}$/))).register(z.globalRegistry, {
+        description:
+          'Any unique value (e.g. a UUID): a retry with the same key and body gets the first answer again',
+        example: '3f1c9a52-6b1e-4f0e-9a57-2d8c1b7e4a10',
+      }),
+    }),
+    ...(op.breakGlass && {
+      'Break-Glass': z
+        .optional(z.string().check(z.minLength(10), z.maxLength(500)))
+        .register(z.globalRegistry, {
+          description:
+            'An emergency reason, for staff outside the care team: the read is flagged and the privacy officer of the reader’s organisation is told',
+          example: 'unconscious patient in ED, no other record available',
+        }),
     }),
   });
   const query = z.object({
-    ...(op.read && { purpose: z.optional(z.string().check(z.maxLength(200))) }),
-    ...(['VersionList', 'AccessLog', 'Worklist', 'BreakGlassReports'].includes(
-      String(z.globalRegistry.get(op.ok[1])?.id),
-    ) && {
-      limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(200))),
-      next: z.optional(z.string()),
+    ...(op.purpose && {
+      purpose: z.optional(z.string().check(z.maxLength(200))).register(z.globalRegistry, {
+        description: 'Why the plan is read: kept in the access record',
+        example: '999 call',
+      }),
     }),
+    ...(op.paged && {
+      limit: z
+        .optional(z.int().check(z.minimum(1), z.maximum(200)))
+        .register(z.globalRegistry, { description: 'Items per page (default 50)', example: 50 }),
+      next: z
+        .optional(z.string())
+        .register(z.globalRegistry, { description: 'The `next` cursor of the previous page' }),
+    }),
+    ...op.query?.shape,
   });
+  const validated = Boolean(path || op.body || op.paged || op.purpose || op.breakGlass || op.idempotent);
+  const okHeaders = z.object({
+    ...(op.etag && { ETag }),
+    ...(op.idempotent && { Location }),
+  });
+  const success = (description: string): ZodOpenApiResponseObject => ({
+    description,
+    content: { [op.ok.mediaType ?? 'application/json']: { schema: op.ok.schema } },
+    ...(Object.keys(okHeaders.shape).length > 0 && { headers: okHeaders }),
+  });
+  const errors = op.errors ?? {};
+  const responses: Record<number, ZodOpenApiResponseObject | undefined> = {
+    [op.ok.status]: success(op.ok.description),
+    ...(op.created && { 201: success(op.created) }),
+    ...(validated && {
+      400: problem(
+        'The request is not valid: `errors` lists each problem as `{path, message}`' +
+          (errors[400] ? `; ${errors[400]}` : ''),
+      ),
+    }),
+    ...(route.auth && {
+      401: problem(
+        'No token, or one that is not valid, has expired or is not trusted',
+        z.object({ 'WWW-Authenticate': WwwAuthenticate }),
+      ),
+      403: problem(either(errors[403], 'an NHS login below identity proofing level P9') ?? 'Not allowed'),
+    }),
+    404: errors[404] ? problem(errors[404]) : undefined,
+    409:
+      errors[409] || op.idempotent
+        ? problem(
+            either(
+              errors[409],
+              op.idempotent && 'A request with this Idempotency-Key is still being processed: retry shortly',
+            ) ?? '',
+            op.idempotent ? z.object({ 'Retry-After': RetryAfter }) : undefined,
+          )
+        : undefined,
+    ...(op.ifMatch && {
+      412: problem(
+        'Changed since the revision in If-Match: `currentRevision` in the body and the `ETag` header give the current one',
+        z.object({ ETag }),
+      ),
+    }),
+    ...(op.body && {
+      413: problem('The body is larger than 64 KiB, or would make the plan too large'),
+      415: problem('The body is not JSON: send `Content-Type: application/json`'),
+    }),
+    422:
+      errors[422] || op.idempotent
+        ? problem(
+            either(errors[422], op.idempotent && 'This Idempotency-Key was used with a different body') ?? '',
+          )
+        : undefined,
+    ...((op.ifMatch === 'required' || errors[428]) && { 428: problem(errors[428] ?? 'If-Match is missing') }),
+    429: problem('Too many requests: the API’s throttle (AWS); retry after a pause'),
+    ...(route.auth && {
+      503: problem(
+        'The data store is busy: retry after `Retry-After` seconds',
+        z.object({ 'Retry-After': RetryAfter }),
+      ),
+    }),
+  };
   return {
+    operationId: op.operationId,
+    tags: [op.tag],
     summary: op.summary,
-    ...(route.auth && { security: [{ bearer: [] }] }),
-    requestParams: { ...(path && { path }), header, query },
-    ...(op.body && { requestBody: { content: { 'application/json': { schema: op.body } } } }),
-    responses: {
-      [op.ok[0]]: { description: op.summary, content: { 'application/json': { schema: op.ok[1] } } },
-      ...(route.auth && {
-        400: problem('Invalid request'),
-        401: problem('No or bad token'),
-        403: problem('Not allowed'),
-        404: problem(
-          route.path.includes('{ods}')
-            ? 'No such organisation in the registry'
-            : 'No such patient or plan that you may know of',
-        ),
-      }),
-      ...(op.body && {
-        409: problem('Conflicts with the plan state'),
-        413: problem('Body too large'),
-        415: problem('Not JSON'),
-        422: problem('Cannot be done'),
-      }),
-      ...(op.ifMatch && { 412: problem('Stale revision'), 428: problem('If-Match missing') }),
+    description: op.description,
+    security: route.auth ? [{ bearer: [] }] : [],
+    requestParams: {
+      ...(path && { path }),
+      ...(Object.keys(header.shape).length > 0 && { header }),
+      ...(Object.keys(query.shape).length > 0 && { query }),
     },
+    ...(op.body && { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } }),
+    responses: Object.fromEntries(
+      Object.entries(responses).filter(([, r]) => r !== undefined),
+    ) as ZodOpenApiResponsesObject,
   };
 };
+
+const overview = `One shared urgent care plan per patient near the end of life: preferred place of death, CPR decision, ceiling of treatment, anticipatory medicines, key contacts and what matters to them. Patients and clinicians write it, a clinician ratifies it, and it is shared in real time with everyone who may be called in a crisis.
+
+## Signing in
+Every operation but those under *Service* needs \`Authorization: Bearer <JWT>\`: NHS CIS2 for staff, NHS login at identity proofing level P9 for patients and carers. On one machine, \`npm run token -- --role gp --org A81001\` prints a token the local service trusts.
+
+## Changing a plan
+A plan, and an organisation’s registry entry, carry an \`ETag\`: the revision. A change sends it back in \`If-Match\`: without it the answer is 428, and if the plan or entry changed meanwhile, 412 with the current revision. No update is ever lost.
+
+## Retrying safely
+The creating POSTs accept \`Idempotency-Key\`: a retry with the same key and body gets the first answer again (for 24 hours); the same key with another body is 422.
+
+## Lists
+Lists are paged: \`?limit=\` (1 to 200, default 50) and the opaque \`next\` cursor of the previous page, absent on the last one.
+
+## Reads are audited
+Every read of a plan, its history or its summary writes an access record before it answers, with the \`purpose\` given. Staff outside the patient’s care team and outside urgent care may read in an emergency with \`Break-Glass: <reason>\`: the read is flagged and their organisation’s privacy officer is told.
+
+## Errors
+Errors are \`application/problem+json\` (RFC 9457): \`type\`, \`title\`, \`status\`, \`detail\`, and for 400 an \`errors\` list of \`{path, message}\`. 401 is a missing or bad token; 403 a real user who may not do this (the detail says why); 404 a patient or plan the caller may not know of.`;
 
 export const openApiDocument = () => {
   const paths: ZodOpenApiPathsObject = {};
@@ -193,10 +608,26 @@ export const openApiDocument = () => {
     info: {
       title: 'Urgent Care Plan service',
       version: '1.0.0',
-      description:
-        'One shared urgent care plan per patient, ratified by a clinician, shared in real time with urgent care.',
+      summary: 'One shared urgent care plan per patient, ratified by a clinician, shared with urgent care.',
+      description: overview,
+      contact: { name: 'Urgent Care Plan service team' },
+      // The project grants no licence yet (package.json is private and has none).
+      license: { name: 'Proprietary: all rights reserved', identifier: 'LicenseRef-Proprietary' },
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    // Relative to where this document is served, so it is right at `/` on one machine and under
+    // the API Gateway stage (`/v1/`) alike.
+    servers: [{ url: '.', description: 'This service: where this document was served from' }],
+    tags: [...tags],
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A token from NHS CIS2 (staff) or NHS login (patients and carers, P9)',
+        },
+      },
+    },
     paths,
   });
 };

@@ -1,17 +1,23 @@
-import { type Actor, actorRef, OdsCode } from '../../domain/actor.ts';
-import { mayManageOrganisations, Organisation } from '../../domain/organisation.ts';
+import { ulid } from 'ulid';
+import { OdsCode } from '../../domain/actor.ts';
+import {
+  mayManageOrganisation,
+  Organisation,
+  type OrganisationEntry,
+  registeredOrganisation,
+  writeOrganisation,
+} from '../../domain/organisation.ts';
 import { planRepository } from '../platform/dynamo.ts';
-import { type ApiRequest, authenticated, httpApi, json } from '../platform/http.ts';
-import type { OrganisationRecord } from '../platform/plan-repository.ts';
-import { badRequest, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import { type ApiRequest, authenticated, httpApi, ifMatchRevision, json } from '../platform/http.ts';
+import { OrganisationRevisionConflict } from '../platform/plan-repository.ts';
+import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { parseBody } from '../platform/validation.ts';
 
-/** The organisation registry: who is told of what (functions/consumers/notifications.ts). Admins only. */
-const requireAdmin = (actor: Actor): void => {
-  const refusal = mayManageOrganisations(actor);
-  if (refusal) throw problemFromRefusal(refusal);
-};
-
+/**
+ * The organisation registry: where each organisation is told of what (functions/consumers/
+ * notifications.ts). An organisation's admin reads and writes its own entry, a service
+ * administrator any (domain/organisation.ts).
+ */
 const odsParam = (request: ApiRequest): string => {
   const result = OdsCode.safeParse(request.params.ods ?? '');
   if (!result.success)
@@ -21,35 +27,56 @@ const odsParam = (request: ApiRequest): string => {
   return result.data;
 };
 
-const view = (record: OrganisationRecord) => ({
-  ods: record.ods,
-  ...record.organisation,
-  updatedAt: record.updatedAt,
-  updatedBy: record.updatedBy,
-});
-
-/** PUT /organisations/{ods}: writes the organisation whole (creating or replacing it). */
-const put = authenticated(async (request) => {
-  requireAdmin(request.actor);
+/** Who may manage this entry is decided first: no one else learns whether it exists. */
+const manageableOds = (request: ApiRequest): string => {
   const ods = odsParam(request);
+  const refusal = mayManageOrganisation(request.actor, ods);
+  if (refusal) throw problemFromRefusal(refusal);
+  return ods;
+};
+
+const entryResponse = (entry: OrganisationEntry, status: number) =>
+  json(status, registeredOrganisation(entry), { ETag: etag(entry.revision) });
+
+/**
+ * PUT /organisations/{ods}: registers the entry (201), or replaces it whole given If-Match (200).
+ * One conditional write of the next revision, carrying its `Organisation.Updated` event.
+ */
+const put = authenticated(async (request) => {
+  const ods = manageableOds(request);
   const organisation = parseBody(Organisation, request.body);
-  const record: OrganisationRecord = {
-    ods,
-    organisation,
-    updatedAt: new Date().toISOString(),
-    updatedBy: actorRef(request.actor),
-  };
-  await planRepository().putOrganisation(ods, organisation, { at: record.updatedAt, by: record.updatedBy });
-  return json(200, view(record));
+  const basedOn = request.headers['if-match'] ? ifMatchRevision(request) : undefined;
+  const current = await planRepository().getOrganisation(ods);
+  const outcome = writeOrganisation(
+    current,
+    { ods, organisation, basedOn },
+    { actor: request.actor, now: new Date().toISOString(), newId: ulid },
+  );
+  if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
+  if (outcome.events.length === 0) return entryResponse(outcome.value, 200);
+  try {
+    await planRepository().appendOrganisationRevision({ ...outcome.value, events: outcome.events });
+  } catch (error) {
+    if (!(error instanceof OrganisationRevisionConflict)) throw error;
+    const winner = await planRepository().getOrganisation(ods);
+    const currentRevision = winner?.revision ?? 0;
+    throw new HttpProblem(
+      412,
+      'Precondition Failed',
+      'the entry was changed by someone else at the same time',
+      { currentRevision },
+      { ETag: etag(currentRevision) },
+    );
+  }
+  return entryResponse(outcome.value, current ? 200 : 201);
 });
 
 /** GET /organisations/{ods} */
 const get = authenticated(async (request) => {
-  requireAdmin(request.actor);
-  const ods = odsParam(request);
-  const record = await planRepository().getOrganisation(ods);
-  if (!record) throw new HttpProblem(404, 'Not Found', 'no organisation with this ODS code is registered');
-  return json(200, view(record));
+  const ods = manageableOds(request);
+  const entry = await planRepository().getOrganisation(ods);
+  if (!entry) throw new HttpProblem(404, 'Not Found', 'no organisation with this ODS code is registered');
+  return entryResponse(entry, 200);
 });
 
 export const handler = httpApi([

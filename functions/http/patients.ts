@@ -1,14 +1,15 @@
+import { readDemographics } from '../../domain/access.ts';
 import { enrolPatient } from '../../domain/lifecycle.ts';
-import { careTeamOf, relationshipOf } from '../../domain/permissions.ts';
+import { relationshipOf } from '../../domain/permissions.ts';
 import { PatientProfile } from '../../domain/plan.ts';
-import { commandContext } from '../platform/command-context.ts';
+import { breakGlassReason, commandContext } from '../platform/command-context.ts';
 import { planRepository } from '../platform/dynamo.ts';
 import { authenticated, httpApi, json, nhsNumberParam } from '../platform/http.ts';
 import { idempotentCreate } from '../platform/idempotency.ts';
 import { PatientAlreadyEnrolled, type PatientRecord } from '../platform/plan-repository.ts';
 import { HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { parseBody } from '../platform/validation.ts';
-import { auditRead, authoriseRead, refuseOtherCitizens } from './reads.ts';
+import { allowed, auditRead, onlyOwnRecord } from './reads.ts';
 
 /** POST /patients: enrol. One conditional put of the profile. */
 const enrol = authenticated(
@@ -39,14 +40,15 @@ const enrol = authenticated(
 /** GET /patients/{nhs}: demographics, for the care team, urgent care and the patient. */
 const demographics = authenticated(async (request) => {
   const nhsNumber = nhsNumberParam(request);
-  refuseOtherCitizens(request.actor, nhsNumber);
-  const [record, plan] = await Promise.all([
+  onlyOwnRecord(request, nhsNumber);
+  const [enrolled, plan] = await Promise.all([
     planRepository().getPatient(nhsNumber),
     planRepository().currentPlan(nhsNumber),
   ]);
   // Whether the patient is enrolled is itself told only to those who may read their record.
-  const relationship = authoriseRead(request, nhsNumber, record ? careTeamOf(record, plan) : []);
-  if (!record) throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled');
+  const { relationship, enrolled: record } = allowed(
+    readDemographics(request.actor, nhsNumber, { enrolled, plan }, breakGlassReason(request)),
+  );
   await auditRead(request, nhsNumber, 'read_demographics', relationship);
   return json(200, { ...record.profile, enrolledAt: record.enrolledAt });
 });

@@ -1,19 +1,22 @@
 import type { z } from 'zod/mini';
+import { commandRelationship } from '../../domain/access.ts';
+import type { PlanCommandName } from '../../domain/actions.ts';
 import { actorRef } from '../../domain/actor.ts';
 import type { DomainEvent } from '../../domain/events.ts';
 import {
   type CommandContext,
+  commandRefusal,
   createPlan,
   editDraft,
-  expectRevision,
   type Outcome,
   ratifyPlan,
   recordDeath,
   returnPlan,
   submitPlan,
+  versionPublishedBy,
   withdrawPlan,
 } from '../../domain/lifecycle.ts';
-import { mayCommand, relationshipOf } from '../../domain/permissions.ts';
+import { relationshipOf } from '../../domain/permissions.ts';
 import type { Plan } from '../../domain/plan.ts';
 import { planView } from '../../domain/views.ts';
 import { commandContext } from '../platform/command-context.ts';
@@ -40,7 +43,7 @@ import {
   SubmitBody,
   WithdrawBody,
 } from './contract.ts';
-import { refuseOtherCitizens } from './reads.ts';
+import { onlyOwnRecord, unlessRefused } from './reads.ts';
 
 const planResponse = (
   request: ApiRequest,
@@ -57,10 +60,11 @@ const planResponse = (
 
 /** Saves revision n+1; losing the race to another writer is a 412 with the revision that won. */
 const save = async (
-  command: string,
+  command: PlanCommandName,
   ctx: CommandContext,
   outcome: { value: Plan; events: DomainEvent[] },
 ): Promise<void> => {
+  const publishedVersion = versionPublishedBy(command, outcome.value);
   try {
     await planRepository().appendRevision({
       plan: outcome.value,
@@ -68,6 +72,7 @@ const save = async (
       by: actorRef(ctx.actor),
       at: ctx.now,
       events: outcome.events,
+      ...(publishedVersion !== undefined && { publishedVersion }),
     });
   } catch (error) {
     if (error instanceof PlanTooLarge) throw new HttpProblem(413, 'Content Too Large', error.message);
@@ -89,29 +94,24 @@ const save = async (
  * revision the caller based it on, then the one conditional write.
  */
 const planCommand = <S extends z.ZodMiniType>(
-  command: string,
+  command: PlanCommandName,
   schema: S,
   decide: (plan: Plan | null, body: z.output<S>, ctx: CommandContext) => Outcome<Plan>,
   options: { ifMatch: 'required' | 'optional' } = { ifMatch: 'required' },
 ) =>
   authenticated(async (request): Promise<ApiResponse> => {
     const nhsNumber = nhsNumberParam(request);
-    refuseOtherCitizens(request.actor, nhsNumber);
+    onlyOwnRecord(request, nhsNumber);
     const body = parseBody(schema, request.body);
     const expected =
       options.ifMatch === 'required' || request.headers['if-match'] ? ifMatchRevision(request) : undefined;
     const plan = await planRepository().currentPlan(nhsNumber);
     const ctx = commandContext(
       request.actor,
-      relationshipOf(request.actor, { nhsNumber, careTeam: plan?.careTeam ?? [] }),
+      commandRelationship(request.actor, nhsNumber, command, { enrolled: null, plan }),
     );
     const outcome = decide(plan, body, ctx);
-    // Who may do this comes first: a stale revision must not tell a stranger anything.
-    if (!outcome.ok && (outcome.refusal.kind === 'Forbidden' || outcome.refusal.kind === 'NotFound')) {
-      throw problemFromRefusal(outcome.refusal);
-    }
-    const stale = plan && expected !== undefined ? expectRevision(plan, expected) : null;
-    if (stale) throw problemFromRefusal(stale);
+    unlessRefused(commandRefusal(plan, expected, outcome));
     if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
     await save(command, ctx, outcome);
     return planResponse(request, outcome.value, 200);
@@ -121,7 +121,7 @@ const planCommand = <S extends z.ZodMiniType>(
 const create = authenticated(
   idempotentCreate(async (request) => {
     const nhsNumber = nhsNumberParam(request);
-    refuseOtherCitizens(request.actor, nhsNumber);
+    onlyOwnRecord(request, nhsNumber);
     const body = parseBody(CreatePlanBody, request.body);
     const [patient, existing] = await Promise.all([
       planRepository().getPatient(nhsNumber),
@@ -129,14 +129,14 @@ const create = authenticated(
     ]);
     const ctx = commandContext(
       request.actor,
-      relationshipOf(request.actor, { nhsNumber, careTeam: patient?.careTeam ?? [] }),
+      commandRelationship(request.actor, nhsNumber, 'create', { enrolled: patient, plan: existing }),
     );
-    // Who may start a plan is decided first: no one else learns whether the patient is enrolled.
-    const refusal = mayCommand(ctx.actor, 'createPlan', ctx.relationship);
-    if (refusal) throw problemFromRefusal(refusal);
-    if (!patient)
-      throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled: enrol first');
-    const outcome = createPlan(existing, { nhsNumber, careTeam: patient.careTeam }, body.sections ?? {}, ctx);
+    const outcome = createPlan(
+      existing,
+      patient && { nhsNumber, careTeam: patient.careTeam },
+      body.sections ?? {},
+      ctx,
+    );
     if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
     try {
       await save('create', ctx, outcome);

@@ -1,11 +1,10 @@
-import { isRatifier } from '../../domain/actor.ts';
-import { accessLogScope, mayReviewBreakGlass, relationshipOf } from '../../domain/permissions.ts';
+import { notEnrolled, readAccessLog, readWorklist, reviewBreakGlass } from '../../domain/access.ts';
 import { planView, publishedView } from '../../domain/views.ts';
 import { listings, planRepository } from '../platform/dynamo.ts';
 import { authenticated, httpApi, json, nhsNumberParam, pageParams } from '../platform/http.ts';
 import { InvalidCursor, type Page } from '../platform/listings.ts';
-import { badRequest, etag, HttpProblem } from '../platform/problem.ts';
-import { auditRead, readablePlan, refuseOtherCitizens } from './reads.ts';
+import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import { allowed, auditRead, onlyOwnRecord, readablePlan } from './reads.ts';
 
 const paged = async <T>(load: () => Promise<Page<T>>): Promise<Page<T>> => {
   try {
@@ -66,23 +65,11 @@ export const handler = httpApi([
     path: '/patients/{nhs}/access-log',
     handler: authenticated(async (request) => {
       const nhsNumber = nhsNumberParam(request);
-      refuseOtherCitizens(request.actor, nhsNumber);
+      onlyOwnRecord(request, nhsNumber);
       const page = pageParams(request);
-      const scope = accessLogScope(request.actor, relationshipOf(request.actor, { nhsNumber, careTeam: [] }));
-      if (!scope)
-        throw new HttpProblem(
-          403,
-          'Forbidden',
-          'only the patient, their carers and privacy officers read the access log',
-        );
-      const organisation =
-        scope === 'ownOrganisation' && request.actor.kind === 'staff'
-          ? request.actor.organisation
-          : undefined;
-      // A privacy officer sees their own organisation's entries, an empty list for a patient never
-      // enrolled as for one their staff never touched: the answer says nothing about enrolment.
-      if (!organisation && !(await planRepository().getPatient(nhsNumber))) {
-        throw new HttpProblem(404, 'Not Found', 'no patient with this NHS number is enrolled');
+      const { organisation, needsEnrolledPatient } = allowed(readAccessLog(request.actor, nhsNumber));
+      if (needsEnrolledPatient && !(await planRepository().getPatient(nhsNumber))) {
+        throw problemFromRefusal(notEnrolled());
       }
       return json(200, await paged(() => listings().listAccessLog(nhsNumber, page, organisation)));
     }),
@@ -91,28 +78,18 @@ export const handler = httpApi([
     method: 'GET',
     path: '/break-glass-reports',
     handler: authenticated(async (request) => {
-      const { actor } = request;
-      if (actor.kind !== 'staff' || !mayReviewBreakGlass(actor)) {
-        throw new HttpProblem(403, 'Forbidden', 'only privacy officers review break-glass reads');
-      }
+      const { organisation } = allowed(reviewBreakGlass(request.actor));
       const page = pageParams(request);
-      return json(200, await paged(() => listings().listBreakGlass(actor.organisation, page)));
+      return json(200, await paged(() => listings().listBreakGlass(organisation, page)));
     }),
   },
   {
     method: 'GET',
     path: '/worklist/ratifications',
     handler: authenticated(async (request) => {
-      const { actor } = request;
-      if (actor.kind !== 'staff' || !isRatifier(actor.role)) {
-        throw new HttpProblem(
-          403,
-          'Forbidden',
-          'only ratifiers (GP, consultant, specialist nurse) have a ratification worklist',
-        );
-      }
+      const { organisation } = allowed(readWorklist(request.actor, 'ratifications'));
       const page = pageParams(request);
-      return json(200, await paged(() => listings().listAwaitingRatification(actor.organisation, page)));
+      return json(200, await paged(() => listings().listAwaitingRatification(organisation, page)));
     }),
   },
 ]);

@@ -1,10 +1,11 @@
 /**
- * Every route of the HTTP API (API.md) and the Lambda function that serves it. The CDK stack
+ * Every route of the HTTP API (docs/api.md) and the Lambda function that serves it. The CDK stack
  * builds API Gateway methods from this list and the local runtime dispatches with it, so the
  * two can never disagree.
  */
 export const httpFunctions = {
   meta: 'functions/http/meta.ts',
+  docs: 'functions/http/docs.ts',
   patients: 'functions/http/patients.ts',
   planCommands: 'functions/http/plan-commands.ts',
   planReads: 'functions/http/plan-reads.ts',
@@ -19,6 +20,8 @@ export type RouteSpec = { method: HttpMethod; path: string; fn: HttpFunctionName
 export const routes: readonly RouteSpec[] = [
   { method: 'GET', path: '/health', fn: 'meta', auth: false },
   { method: 'GET', path: '/openapi.json', fn: 'meta', auth: false },
+  { method: 'GET', path: '/docs', fn: 'docs', auth: false },
+  { method: 'GET', path: '/docs/redoc.standalone.js', fn: 'docs', auth: false },
   { method: 'POST', path: '/patients', fn: 'patients', auth: true },
   { method: 'GET', path: '/patients/{nhs}', fn: 'patients', auth: true },
   { method: 'POST', path: '/patients/{nhs}/plan', fn: 'planCommands', auth: true },

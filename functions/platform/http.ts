@@ -1,3 +1,4 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -7,7 +8,7 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Actor } from '../../domain/actor.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
-import { corsAllowHeaders, corsExposeHeaders } from './cors.ts';
+import { allowedOriginsFromEnv, corsAllowHeaders, corsExposeHeaders, preflightHeaders } from './cors.ts';
 import {
   createTokenVerifier,
   InsufficientProofing,
@@ -16,6 +17,7 @@ import {
 } from './identity.ts';
 import { logger } from './logger.ts';
 import { badRequest, HttpProblem, problemBody, titleOf } from './problem.ts';
+import { requestLog } from './request-log.ts';
 
 /** Requests larger than this are refused before parsing: no plan comes near it. */
 export const maxBodyBytes = 64 * 1024;
@@ -175,6 +177,14 @@ export const toProblem = (error: unknown): Problem => {
     message?: string;
     cause?: { package?: string };
   };
+  if (e.cause?.package === '@middy/http-json-body-parser' && e.statusCode === 415) {
+    return problem(
+      415,
+      'the request body must be JSON: send it with Content-Type: application/json',
+      {},
+      { Accept: 'application/json' },
+    );
+  }
   if (e.cause?.package === '@middy/http-json-body-parser' && e.statusCode === 422) {
     return problem(400, 'the request body is not valid JSON', { errors: [] });
   }
@@ -199,30 +209,58 @@ const problemJson = (): middy.MiddlewareObj<APIGatewayProxyEvent, ApiResponse> =
   },
 });
 
-const allowedOrigins = (): string[] =>
-  (process.env.ALLOWED_ORIGINS ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean);
+/** HEAD is GET without the body (RFC 9110), problems included. */
+const headWithoutBody = (): middy.MiddlewareObj<APIGatewayProxyEvent, ApiResponse> => {
+  const strip = (request: middy.Request<APIGatewayProxyEvent, ApiResponse>) => {
+    if (request.event.httpMethod === 'HEAD' && request.response) request.response.body = '';
+  };
+  return { after: strip, onError: strip };
+};
+
+const preflight: RouteHandler = async (event) => ({
+  statusCode: 204,
+  headers: preflightHeaders(event.headers?.origin, allowedOriginsFromEnv()),
+  body: '',
+});
+
+/**
+ * HEAD wherever GET is, and a CORS preflight on every path: API Gateway answers OPTIONS itself,
+ * but a function passed one answers the same.
+ */
+const withHeadAndPreflight = (routes: Route[]) => [
+  ...routes,
+  ...routes.filter((r) => r.method === 'GET').map((r) => ({ ...r, method: 'HEAD' as const })),
+  ...[...new Set(routes.map((r) => r.path))].map((path) => ({
+    method: 'OPTIONS' as const,
+    path,
+    handler: preflight,
+  })),
+];
 
 /** One Lambda handler serving the given routes behind the shared middleware stack. */
-export const httpApi = (routes: Route[]) =>
+export const httpApi = (
+  routes: Route[],
+  options: { securityHeaders?: Parameters<typeof httpSecurityHeaders>[0] } = {},
+) =>
   middy<APIGatewayProxyEvent, ApiResponse>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(requestLog(logger))
     .use(httpHeaderNormalizer())
     .use(
       httpCors({
-        origins: allowedOrigins(),
+        origins: allowedOriginsFromEnv(),
         headers: corsAllowHeaders.join(','),
         exposeHeaders: corsExposeHeaders.join(','),
       }),
     )
-    .use(httpSecurityHeaders())
+    .use(httpSecurityHeaders(options.securityHeaders))
+    .use(headWithoutBody())
     .use(problemJson())
     .use(bodyLimit())
     .use(jsonBody())
     .handler(
       httpRouterHandler({
-        routes,
+        routes: withHeadAndPreflight(routes),
         notFoundResponse: ({ method, path }) => {
           throw new HttpProblem(404, 'Not Found', `no route for ${method} ${path}`);
         },

@@ -118,6 +118,8 @@ export class InsufficientProofing extends Error {
 // exp is optional to aws-jwt-verify; a token that never expires is not acceptable here.
 const common = { sub: text, name: optional(text), exp: number };
 const staffClaims = { ...common, role: oneOf(staffRoles), ods: pattern(odsCodePattern) };
+/** An admin token without an organisation is a service administrator's; every other staff token needs one. */
+const serviceAdminClaims = { ...common, role: oneOf(['admin']), ods: (v: unknown) => v === undefined };
 const citizenClaims = {
   ...common,
   role: optional(oneOf(citizenRoles)),
@@ -214,6 +216,14 @@ function claims(shape: Record<string, Check>, payload: JwtPayload): Record<strin
 }
 
 function staffActor(payload: JwtPayload): Actor {
+  if (failing(serviceAdminClaims, payload).length === 0) {
+    return {
+      kind: 'serviceAdmin',
+      id: payload.sub as string,
+      role: 'admin',
+      ...(typeof payload.name === 'string' && { name: payload.name }),
+    };
+  }
   const c = claims(staffClaims, payload);
   return {
     kind: 'staff',

@@ -1,7 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 
 /**
- * One structured logger per function. Log ids and outcomes only: never an NHS number,
- * a name or clinical content.
+ * A structured logger: one per function (`logger`), and one for the one-machine runtime's own
+ * answers. Log ids and outcomes only: never an NHS number, a name or clinical content.
  */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'urgent-care-plans' });
+export const createLogger = () =>
+  new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'urgent-care-plans' });
+
+export const logger = createLogger();

@@ -6,9 +6,11 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { AccessRecord } from '../../domain/access.ts';
+import type { PlanCommandName } from '../../domain/actions.ts';
 import type { ActorRef } from '../../domain/actor.ts';
-import type { AccessAction, DomainEvent } from '../../domain/events.ts';
-import type { Organisation } from '../../domain/organisation.ts';
+import type { DomainEvent } from '../../domain/events.ts';
+import type { OrganisationEntry } from '../../domain/organisation.ts';
 import { type PatientProfile, type Plan, type PublishedVersion, planStatus } from '../../domain/plan.ts';
 import { keys, table } from './table.ts';
 
@@ -17,35 +19,26 @@ export type PatientRecord = { profile: PatientProfile; careTeam: string[]; enrol
 
 export type RevisionRecord = {
   plan: Plan;
-  command: string;
+  command: PlanCommandName;
   by: ActorRef;
   at: string;
   events: DomainEvent[];
+  /** The version this revision published, as the domain decided (domain/lifecycle.ts versionPublishedBy). */
+  publishedVersion?: number;
 };
 
-export type AccessRecord = {
-  nhsNumber: string;
-  id: string;
-  at: string;
-  actor: ActorRef;
-  action: AccessAction;
-  purpose: string | null;
-  breakGlass: boolean;
-  breakGlassReason?: string;
-  events: DomainEvent[];
-};
+export type { AccessRecord };
 
-/** An organisation in the registry (`ORG#<ods>` / `PROFILE`), with who wrote it last and when. */
-export type OrganisationRecord = {
-  ods: string;
-  organisation: Organisation;
-  updatedAt: string;
-  updatedBy: ActorRef;
-};
+/** One revision of a registry entry (`ORG#<ods>` / `REV#<n>`), with the event it raised. */
+export type OrganisationRevisionRecord = OrganisationEntry & { events: DomainEvent[] };
 
 /** Lost the race for revision n+1: someone else wrote it first. */
 export class PlanRevisionConflict extends Error {
   override name = 'PlanRevisionConflict';
+}
+/** Lost the race for the next revision of a registry entry. */
+export class OrganisationRevisionConflict extends Error {
+  override name = 'OrganisationRevisionConflict';
 }
 export class PatientAlreadyEnrolled extends Error {
   override name = 'PatientAlreadyEnrolled';
@@ -62,7 +55,7 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
   const query = async (input: Omit<QueryCommandInput, 'TableName'>) =>
     client.send(new QueryCommand({ TableName: tableName, ...input }));
 
-  const revisionItem = (record: RevisionRecord) => {
+  const revisionItem = ({ publishedVersion, ...record }: RevisionRecord) => {
     const { plan } = record;
     return {
       pk: keys.patient(plan.nhsNumber),
@@ -72,8 +65,7 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
       status: planStatus(plan),
       ...record,
       // Only a revision that published a version is in the sparse version index.
-      ...(record.command === 'ratify' &&
-        plan.published && { [table.versionIndex.sortKey]: keys.version(plan.published.version) }),
+      ...(publishedVersion !== undefined && { [table.versionIndex.sortKey]: keys.version(publishedVersion) }),
     };
   };
 
@@ -132,7 +124,7 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
 
     /**
      * Every command is this one conditional put of revision n+1: the optimistic-concurrency
-     * check, the version history and the outbox at once (DESIGN.md).
+     * check, the version history and the outbox at once (docs/design.md "Data").
      */
     async appendRevision(record: RevisionRecord): Promise<void> {
       const item = revisionItem(record);
@@ -172,43 +164,59 @@ export const createPlanRepository = (client: DynamoDBDocumentClient, tableName: 
             sk: keys.access(record.at, record.id),
             type: 'access',
             ...record,
-            // The same write files a break-glass read under the reader's organisation, for its privacy officer.
-            ...(record.breakGlass &&
-              record.actor.organisation && {
-                [table.teamIndex.partitionKey]: keys.breakGlass(record.actor.organisation),
-                [table.teamIndex.sortKey]: `${record.at}#${record.id}`,
-              }),
+            // The same write files a break-glass read under the organisation whose privacy officer reviews it.
+            ...(record.reportedTo && {
+              [table.teamIndex.partitionKey]: keys.breakGlass(record.reportedTo),
+              [table.teamIndex.sortKey]: `${record.at}#${record.id}`,
+            }),
           },
           ConditionExpression: 'attribute_not_exists(sk)',
         }),
       );
     },
 
-    /** Writes (or replaces) an organisation in the registry. */
-    async putOrganisation(
-      ods: string,
-      organisation: Organisation,
-      updated: { at: string; by: ActorRef },
-    ): Promise<void> {
-      const record: OrganisationRecord = { ods, organisation, updatedAt: updated.at, updatedBy: updated.by };
-      await client.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: { pk: keys.organisation(ods), sk: keys.profile, type: 'organisation', ...record },
-        }),
-      );
+    /**
+     * A registry entry changes as a plan does: one conditional put of its next revision, which
+     * carries the `Organisation.Updated` event (the outbox) and keeps every earlier revision.
+     */
+    async appendOrganisationRevision(record: OrganisationRevisionRecord): Promise<void> {
+      try {
+        await client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              pk: keys.organisation(record.ods),
+              sk: keys.revision(record.revision),
+              type: 'organisationRevision',
+              ...record,
+            },
+            ConditionExpression: 'attribute_not_exists(sk)',
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error))
+          throw new OrganisationRevisionConflict('another change to the entry was saved first');
+        throw error;
+      }
     },
 
-    async getOrganisation(ods: string): Promise<OrganisationRecord | null> {
-      const { Item } = await client.send(
-        new GetCommand({ TableName: tableName, Key: { pk: keys.organisation(ods), sk: keys.profile } }),
-      );
-      return Item
+    /** The entry as it is now: its newest revision. */
+    async getOrganisation(ods: string): Promise<OrganisationEntry | null> {
+      const { Items } = await query({
+        KeyConditionExpression: 'pk = :pk and begins_with(sk, :rev)',
+        ExpressionAttributeValues: { ':pk': keys.organisation(ods), ':rev': keys.revisionPrefix },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      });
+      const item = Items?.[0];
+      return item
         ? {
-            ods: Item.ods,
-            organisation: Item.organisation as Organisation,
-            updatedAt: Item.updatedAt,
-            updatedBy: Item.updatedBy,
+            ods: item.ods,
+            revision: item.revision,
+            organisation: item.organisation,
+            updatedAt: item.updatedAt,
+            updatedBy: item.updatedBy,
           }
         : null;
     },

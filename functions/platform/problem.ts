@@ -37,18 +37,20 @@ const refusalStatus = {
   Forbidden: 403,
   NotFound: 404,
   PlanStateConflict: 409,
-  PlanRevisionConflict: 412,
+  RevisionConflict: 412,
+  RevisionRequired: 428,
   InvalidCommand: 422,
 } as const;
 
 export const problemFromRefusal = (refusal: Refusal): HttpProblem => {
   const status = refusalStatus[refusal.kind];
+  const current = refusal.kind === 'RevisionConflict' ? refusal.currentRevision : null;
   return new HttpProblem(
     status,
     titleOf(status),
     refusal.reason,
-    refusal.kind === 'PlanRevisionConflict' ? { currentRevision: refusal.currentRevision } : {},
-    refusal.kind === 'PlanRevisionConflict' ? { ETag: etag(refusal.currentRevision) } : {},
+    current === null ? {} : { currentRevision: current },
+    current === null ? {} : { ETag: etag(current) },
   );
 };
 

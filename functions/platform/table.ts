@@ -1,6 +1,6 @@
 /**
  * The single table's shape, shared by the repository, the local runtime and the CDK stack
- * so all three agree on names. See DESIGN.md "Data: one table, one write per command".
+ * so all three agree on names. See docs/design.md "Data: one table, one write per command".
  */
 export const table = {
   partitionKey: 'pk',

@@ -13,7 +13,7 @@ import {
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct, type IConstruct } from 'constructs';
 import { type HttpFunctionName, httpFunctions, routes } from '../../functions/http/routes.ts';
-import { corsAllowHeaders } from '../../functions/platform/cors.ts';
+import { corsAllowHeaders, corsAllowMethods, corsMaxAgeSeconds } from '../../functions/platform/cors.ts';
 import type { ServiceConfig } from '../config.ts';
 import type { Functions } from './functions.ts';
 import type { Logs } from './logs.ts';
@@ -21,8 +21,9 @@ import type { Logs } from './logs.ts';
 export type ApiProps = { config: ServiceConfig; functions: Functions; logs: Logs };
 
 /**
- * Errors API Gateway answers itself, in the API's own problem+json shape (API.md "Conventions").
- * An unknown route or method is a 404, as the local runtime answers, not API Gateway's 403.
+ * Errors API Gateway answers itself, in the API's own problem+json shape (docs/api.md "Conventions").
+ * An unknown route or method is a 404, not API Gateway's 403 (it answers both alike; the local
+ * runtime can tell a known path asked with another method, and answers that 405 with Allow).
  */
 const gatewayProblems: { type: ResponseType; status: number; title: string; detail: string }[] = [
   {
@@ -61,7 +62,8 @@ const gatewayProblems: { type: ResponseType; status: number; title: string; deta
  * The REST API (v1), one method per entry of `routes` (functions/http/routes.ts) proxied to the
  * function that serves it; stage throttling, access and execution logs without bodies or paths
  * (paths carry NHS numbers), CORS from configuration, and in AWS a WAF web ACL. The OpenAPI
- * document is published by the API itself at `GET /openapi.json` (the meta function).
+ * document is published by the API itself at `GET /openapi.json` (the meta function), and a
+ * reference a person can browse at `GET /docs` (the docs function).
  */
 export class Api extends Construct {
   readonly restApi: RestApi;
@@ -75,7 +77,7 @@ export class Api extends Construct {
 
     this.restApi = new RestApi(this, 'RestApi', {
       restApiName: `urgent-care-plans-${config.stage}`,
-      description: `Urgent care plans (${config.stage}): HTTP API v1 (API.md)`,
+      description: `Urgent care plans (${config.stage}): HTTP API v1 (docs/api.md)`,
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: true,
       deployOptions: {
@@ -111,9 +113,9 @@ export class Api extends Construct {
       },
       defaultCorsPreflightOptions: {
         allowOrigins: config.allowedOrigins,
-        allowMethods: [...new Set(routes.map((r) => r.method)), 'OPTIONS'],
+        allowMethods: corsAllowMethods,
         allowHeaders: corsAllowHeaders,
-        maxAge: Duration.hours(1),
+        maxAge: Duration.seconds(corsMaxAgeSeconds),
       },
     });
     this.url = this.restApi.url;
@@ -227,7 +229,7 @@ export class Api extends Construct {
 
   private acknowledge(config: ServiceConfig): void {
     const identity =
-      'Bearer JWTs from the NHS issuers (CIS2 for staff, NHS login for citizens) are verified inside each function with aws-jwt-verify against TRUSTED_ISSUERS (DESIGN.md "Identity"); Cognito is not the identity provider, and LocalStack\'s free edition has no authorizers. /health and /openapi.json are public by contract (API.md).';
+      'Bearer JWTs from the NHS issuers (CIS2 for staff, NHS login for citizens) are verified inside each function with aws-jwt-verify against TRUSTED_ISSUERS (docs/design.md "Identity"); Cognito is not the identity provider, and LocalStack\'s free edition has no authorizers. /health, /openapi.json and the API reference (/docs and its script) are public by contract (docs/api.md): they hold no patient data.';
     for (const method of this.restApi.methods) {
       Validations.of(method.node.defaultChild as IConstruct).acknowledge(
         { id: 'AwsSolutions-APIG4', reason: identity },
@@ -239,7 +241,7 @@ export class Api extends Construct {
       {
         id: 'HIPAA.Security-APIGWCacheEnabledAndEncrypted',
         reason:
-          'Every read of a plan must write an access record before it answers (API.md): a gateway cache would serve unaudited reads, and cached clinical data would outlive a withdrawal. Caching is deliberately off.',
+          'Every read of a plan must write an access record before it answers (docs/api.md): a gateway cache would serve unaudited reads, and cached clinical data would outlive a withdrawal. Caching is deliberately off.',
       },
       {
         id: 'HIPAA.Security-APIGWSSLEnabled',

@@ -20,7 +20,7 @@ export type AuditArchiveProps = { config: ServiceConfig };
 export const auditPrefix = 'audit/';
 
 /**
- * The audit archive (DESIGN.md "Events"): every event, one object each, kept under S3 Object
+ * The audit archive (docs/design.md "Events"): every event, one object each, kept under S3 Object
  * Lock for the configured retention, versioned, encrypted with a customer-managed key, never
  * public, TLS only, moved to colder storage as it ages; its access is logged to a second bucket.
  * Both buckets are retained whatever the stage: locked objects cannot be deleted anyway.

@@ -8,7 +8,7 @@ import type { ServiceConfig } from '../config.ts';
 export type DataProps = { config: ServiceConfig };
 
 /**
- * The single table (DESIGN.md "Data"): pk/sk, the version LSI and the care-team GSI named in
+ * The single table (docs/design.md "Data"): pk/sk, the version LSI and the care-team GSI named in
  * functions/platform/table.ts, point-in-time recovery, a stream of new images (the outbox the
  * relay reads), TTL, and a customer-managed key. Outside `dev` it is retained and protected.
  */

@@ -18,7 +18,7 @@ export type EventsProps = { config: ServiceConfig };
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /**
- * How events reach their consumers (DESIGN.md "Events"): the table's stream feeds the
+ * How events reach their consumers (docs/design.md "Events"): the table's stream feeds the
  * `streamConsumers` (functions/consumers/consumers.ts) through event source mappings, and the
  * bus feeds everyone else through one rule per entry of events/subscriptions.ts, the definition
  * the local runtime matches in-process. Every stream mapping and every rule target has a

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Annotations, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -17,6 +17,7 @@ import {
   consumerFunctions,
   streamConsumers,
 } from '../../functions/consumers/consumers.ts';
+import { referenceFiles } from '../../functions/http/reference-files.ts';
 import { type HttpFunctionName, httpFunctions, routes } from '../../functions/http/routes.ts';
 import { table } from '../../functions/platform/table.ts';
 import type { ServiceConfig } from '../config.ts';
@@ -50,6 +51,7 @@ export type Uses = {
  */
 export const uses = {
   meta: {},
+  docs: {},
   // Creates take an Idempotency-Key (functions/platform/idempotency.ts): its records are in the
   // same table, claimed with a conditional PutItem and released with DeleteItem.
   patients: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'] },
@@ -59,10 +61,10 @@ export const uses = {
     indexes: [table.versionIndex.name, table.teamIndex.name],
   },
   summary: { table: ['Query', 'PutItem'] },
-  organisations: { table: ['GetItem', 'PutItem'] },
+  organisations: { table: ['PutItem', 'Query'] },
   relay: { bus: true },
   projections: { table: ['GetItem', 'PutItem'] },
-  notifications: { table: ['GetItem', 'PutItem', 'DeleteItem'], mail: true },
+  notifications: { table: ['GetItem', 'PutItem', 'DeleteItem', 'Query'], mail: true },
   auditArchive: { archive: true },
 } as const satisfies Record<FunctionName, Uses>;
 
@@ -101,6 +103,24 @@ export const functionBundling: BundlingOptions = {
   logLevel: LogLevel.ERROR,
   forceDockerBundling: false,
 };
+
+/**
+ * Files a function reads at run time besides its bundle, as paths under node_modules: copied into
+ * its asset at the same place, where they resolve as they do in the project.
+ */
+export const runtimeFiles: Partial<Record<FunctionName, readonly string[]>> = {
+  docs: Object.values(referenceFiles),
+};
+
+const copyRuntimeFiles = (files: readonly string[]): BundlingOptions['commandHooks'] => ({
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir, outputDir) =>
+    files.map((file) => {
+      const target = join(outputDir, 'node_modules', file);
+      return `mkdir -p "${dirname(target)}" && cp "${join(inputDir, 'node_modules', file)}" "${target}"`;
+    }),
+});
 
 /**
  * One Lambda function per entry of `httpFunctions` and `consumerFunctions`, all with the same
@@ -169,7 +189,10 @@ export class Functions extends Construct {
           deadLetterQueue: deadLetterQueue(scopeOf, 'FailedInvocations'),
           retryAttempts: 2,
         }),
-        bundling: functionBundling,
+        bundling: {
+          ...functionBundling,
+          ...(runtimeFiles[name] && { commandHooks: copyRuntimeFiles(runtimeFiles[name]) }),
+        },
       });
       logGroup.grantWrite(role);
       this.grant(fn, role, access, props);

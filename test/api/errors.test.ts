@@ -15,7 +15,7 @@ import {
   withWrongCheckDigit,
 } from './harness.ts';
 
-/** Every bad input gets a clear 4xx problem+json (API.md "Conventions"): never a 5xx, never a stack trace. */
+/** Every bad input gets a clear 4xx problem+json (docs/api.md "Conventions"): never a 5xx, never a stack trace. */
 
 let api: Api;
 let gp: string;

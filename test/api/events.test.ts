@@ -52,7 +52,7 @@ const archived = async () => {
 
 describe('what the story sends and archives', () => {
   it('leaves one message per recipient and every event in the archive', async () => {
-    const admin = api.token({ role: 'admin', org: 'X26' });
+    const admin = api.token({ role: 'admin' });
     const patient = api.token({ role: 'patient', nhs, sub: 'ada' });
     const gp = api.token({ role: 'gp', org: GP_PRACTICE, sub: 'dr-patel' });
     const paramedic = api.token({ role: 'paramedic', org: 'RRU', sub: 'crew-1' });
@@ -71,7 +71,7 @@ describe('what the story sends and archives', () => {
           privacyOfficerEmail: `privacy@${ods.toLowerCase()}.example`,
         },
       });
-      expect(put.status).toBe(200);
+      expect(put.status).toBe(201);
     }
 
     const step = async (method: string, path: string, token: string, json?: unknown, revision?: string) => {
@@ -118,9 +118,13 @@ describe('what the story sends and archives', () => {
     const to = messages.map((m) => /^To: (.*)$/m.exec(m)?.[1]).sort();
     expect(to).toEqual([
       'ada@example.org', // ratified: the patient
+      'office@vm123.care.example', // registered: each new address is told
+      'practice@a81001.nhs.example', // registered
       'practice@a81001.nhs.example', // submitted to the practice
       'practice@a81001.nhs.example', // ratified: the care team
       'practice@a81001.nhs.example', // withdrawn: the care team
+      'privacy@a81001.example', // registered
+      'privacy@vm123.example', // registered
       'privacy@vm123.example', // break-glass by a care-home user: their privacy officer
     ]);
     for (const message of messages) {
@@ -137,6 +141,8 @@ describe('what the story sends and archives', () => {
       'CarePlan.Ratified',
       'CarePlan.Submitted',
       'CarePlan.Withdrawn',
+      'Organisation.Updated',
+      'Organisation.Updated',
       'Patient.Enrolled',
     ]);
     for (const { key, event } of events) {
@@ -162,7 +168,9 @@ describe('what the story sends and archives', () => {
         purpose: null,
       },
     ]);
-    const alert = messages.find((m) => m.includes('To: privacy@vm123.example'));
+    const alert = messages.find(
+      (m) => m.includes('To: privacy@vm123.example') && m.includes('Subject: Break-glass'),
+    );
     expect(alert).toContain(`Reference: ${glassRead?.event.detail.eventId}`);
     expect(alert).toContain('/break-glass-reports');
     const otherOfficer = api.token({ role: 'privacy_officer', org: GP_PRACTICE });

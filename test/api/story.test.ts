@@ -10,7 +10,7 @@ import {
 } from './harness.ts';
 
 /**
- * The whole story over real HTTP (API.md, DOMAIN.md): a patient writes their wishes, their GP
+ * The whole story over real HTTP (docs/api.md, docs/domain.md): a patient writes their wishes, their GP
  * adds a DNACPR decision and publishes it, an ambulance crew of another organisation reads it,
  * and every read is in the patient's access log.
  */

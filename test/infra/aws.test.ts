@@ -1,11 +1,16 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, inject, it } from 'vitest';
 import { subscriptions } from '../../events/subscriptions.ts';
 import { consumerFunctions, streamConsumers } from '../../functions/consumers/consumers.ts';
 import { httpFunctions, routes } from '../../functions/http/routes.ts';
-import { corsAllowHeaders } from '../../functions/platform/cors.ts';
+import { corsAllowHeaders, preflightHeaders } from '../../functions/platform/cors.ts';
 import { table } from '../../functions/platform/table.ts';
-import type { FunctionName } from '../../infra/constructs/functions.ts';
+import { type FunctionName, runtimeFiles } from '../../infra/constructs/functions.ts';
+import { apiEvent } from '../../local/api-gateway.ts';
 import { citizenIssuer, type Json, logicalIdAt, staffIssuer } from './synth.ts';
 
 // The AWS target with real bundling, synthesised once per run (test/infra/global-setup.ts) with
@@ -117,6 +122,38 @@ describe('functions', () => {
     expect(readFileSync(`${synth.outdir}/${relay}/index.mjs`, 'utf8')).toContain('AWSEvents');
   });
 
+  it('gives the docs function Redoc in its asset, where its bundle finds it', async () => {
+    const asset = `${synth.outdir}/${synth.json.Resources[fnId('docs')]?.Metadata['aws:asset:path']}`;
+    for (const file of runtimeFiles.docs ?? []) {
+      expect(existsSync(`${asset}/node_modules/${file}`), file).toBe(true);
+    }
+    // Read at run time, not bundled: the megabyte of script stays out of module init.
+    expect(readFileSync(`${asset}/index.mjs`, 'utf8')).not.toContain('ReDoc - OpenAPI');
+    // The bundle, alone in a fresh Node process outside the project, as Lambda runs it.
+    const events = ['/docs', '/docs/redoc.standalone.js'].map((path) => apiEvent({ method: 'GET', path }));
+    const run = `
+      const { handler } = await import(${JSON.stringify(`${asset}/index.mjs`)});
+      const answers = [];
+      for (const event of ${JSON.stringify(events)}) {
+        const res = await handler(event, {});
+        answers.push({ status: res.statusCode, type: res.headers['Content-Type'], size: res.body.length });
+      }
+      process.stdout.write('\\n' + JSON.stringify(answers));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', run], {
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-2' },
+    });
+    // The function logs a request line for each; the answers are the last line.
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toEqual([
+      { status: 200, type: 'text/html; charset=utf-8', size: expect.any(Number) },
+      {
+        status: 200,
+        type: 'text/javascript; charset=utf-8',
+        size: expect.toSatisfy((n: number) => n > 1_000_000),
+      },
+    ]);
+  });
+
   it('gives each function the environment its code reads, and no more', () => {
     const env = (name: string) => fn(name).Properties.Environment.Variables as Record<string, unknown>;
     for (const name of Object.keys(httpFunctions)) {
@@ -186,6 +223,7 @@ describe('functions', () => {
   ];
   const expected: Record<FunctionName, string[]> = {
     meta: logs('meta'),
+    docs: logs('docs'),
     patients: [...logs('patients'), ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'), ...tableKey],
     planCommands: [
       ...logs('planCommands'),
@@ -200,7 +238,7 @@ describe('functions', () => {
       ...tableKey,
     ],
     summary: [...logs('summary'), ...onTable('PutItem', 'Query'), ...tableKey],
-    organisations: [...logs('organisations'), ...onTable('GetItem', 'PutItem'), ...tableKey],
+    organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey],
     relay: [...logs('relay'), 'events:PutEvents on Events/Bus', ...stream('relay')],
     projections: [
       ...logs('projections'),
@@ -210,7 +248,7 @@ describe('functions', () => {
     ],
     notifications: [
       ...logs('notifications'),
-      ...onTable('DeleteItem', 'GetItem', 'PutItem'),
+      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
       ...tableKey,
       'ses:SendEmail on sender identity',
       ...failedInvocations('notifications'),
@@ -351,6 +389,17 @@ describe('api', () => {
       `'${corsAllowHeaders.join(',')}'`,
     );
     expect(JSON.stringify(response.ResponseTemplates)).toContain('https://admin.test');
+    // The one-machine runtime answers preflights with these same headers.
+    expect(response.StatusCode).toBe('204');
+    const local = preflightHeaders(undefined, ['https://app.test', 'https://admin.test']);
+    expect(
+      Object.fromEntries(
+        Object.entries(response.ResponseParameters as Record<string, string>).map(([key, value]) => [
+          key.replace('method.response.header.', ''),
+          value.slice(1, -1),
+        ]),
+      ),
+    ).toEqual(local);
   });
 
   it('answers its own errors as problem+json, an unknown route as 404', () => {

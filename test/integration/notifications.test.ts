@@ -6,9 +6,9 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ActorRef } from '../../domain/actor.ts';
+import type { Actor, ActorRef, ServiceAdminActor, StaffActor } from '../../domain/actor.ts';
 import { type DomainEvent, raise } from '../../domain/events.ts';
-import type { Organisation } from '../../domain/organisation.ts';
+import { type Organisation, writeOrganisation } from '../../domain/organisation.ts';
 import { eventSource, toDetail } from '../../events/wire.ts';
 import {
   createNotificationHandler,
@@ -44,6 +44,9 @@ const email = {
   otherPractice: 'hillside.practice@nhs.net',
   privacyOfficer: 'ig.hillside@nhs.net',
   patient: 'patient.one@example.org',
+  registryBefore: 'old.inbox@w10001.nhs.net',
+  registryAfter: 'new.inbox@w10001.nhs.net',
+  registryOfficer: 'ig@w10001.nhs.net',
 };
 const organisations: Record<string, Organisation> = {
   [GP_PRACTICE]: { name: 'Riverside Surgery', kind: 'gp_practice', notificationEmail: email.gp },
@@ -55,7 +58,19 @@ const organisations: Record<string, Organisation> = {
     privacyOfficerEmail: email.privacyOfficer,
   },
 };
-const admin: ActorRef = { id: 'admin-1', role: 'admin', organisation: 'X26' };
+const admin: ServiceAdminActor = { kind: 'serviceAdmin', id: 'admin-1', role: 'admin' };
+/** Registers or replaces an entry as the service does: the domain's outcome, in one conditional write. */
+const writeEntry = async (ods: string, organisation: Organisation, actor: Actor = admin) => {
+  const current = await repo.getOrganisation(ods);
+  const outcome = writeOrganisation(
+    current,
+    { ods, organisation, basedOn: current?.revision },
+    { actor, now: '2026-11-20T09:00:00.000Z', newId: ulid },
+  );
+  if (!outcome.ok) throw new Error(outcome.refusal.reason);
+  await repo.appendOrganisationRevision({ ...outcome.value, events: outcome.events });
+  return outcome.events;
+};
 const breakGlassReader: ActorRef = {
   id: 'sw.smith@B82002',
   role: 'social_worker',
@@ -138,9 +153,7 @@ beforeAll(async () => {
   repo = createPlanRepository(db.doc, db.tableName);
   deliveries = createDeliveries(db.doc, db.tableName);
   root = mkdtempSync(join(tmpdir(), 'ucp-notifications-'));
-  for (const [ods, organisation] of Object.entries(organisations)) {
-    await repo.putOrganisation(ods, organisation, { at: '2026-11-20T09:00:00.000Z', by: admin });
-  }
+  for (const [ods, organisation] of Object.entries(organisations)) await writeEntry(ods, organisation);
   logs = captureLogs();
   logger.setLogLevel('INFO');
 });
@@ -240,6 +253,39 @@ describe('who is told what', () => {
     expect(out[0]?.eml).toContain('Subject: Break-glass access to an urgent care plan');
     expect(out[0]?.eml).toContain('role: social worker');
     expect(await written(() => notifier()(busEvent(access(false))))).toEqual([]);
+  });
+
+  it('a registry address changed: the old address and the new one, saying by whom; a new name: no one', async () => {
+    const ods = 'W10001';
+    const entry: Organisation = {
+      name: 'Westside Practice',
+      kind: 'gp_practice',
+      notificationEmail: email.registryBefore,
+    };
+    await writeEntry(ods, entry);
+    const ownAdmin: StaffActor = { kind: 'staff', id: 'admin-w10001', role: 'admin', organisation: ods };
+    const [changed] = await writeEntry(
+      ods,
+      { ...entry, notificationEmail: email.registryAfter, privacyOfficerEmail: email.registryOfficer },
+      ownAdmin,
+    );
+    const out = await written(() => notifier()(busEvent(changed as DomainEvent)));
+    expect(out.map((m) => m.to).sort()).toEqual(
+      [email.registryBefore, email.registryAfter, email.registryOfficer].sort(),
+    );
+    for (const { eml } of out) {
+      expect(eml).toContain(`Subject: Urgent care plan alerts for ${ods}: address changed`);
+      expect(eml).toContain(`${email.registryBefore} -> ${email.registryAfter}`);
+      expect(eml).toContain(`(none) -> ${email.registryOfficer}`);
+      expect(eml).toContain(`changed by admin-w10001, admin of ${ods}`);
+    }
+    const [renamed] = await writeEntry(ods, {
+      ...entry,
+      name: 'Westside Medical Centre',
+      notificationEmail: email.registryAfter,
+      privacyOfficerEmail: email.registryOfficer,
+    });
+    expect(await written(() => notifier()(busEvent(renamed as DomainEvent)))).toEqual([]);
   });
 
   it('enrolment, creation, edits and deaths: no one', async () => {

@@ -600,9 +600,11 @@ describe('break-glass reports', () => {
       purpose: null,
       breakGlass: true,
       breakGlassReason: `resident ${i} collapsed`,
+      // The domain reports a break-glass read to the reader's organisation (domain/access.ts).
+      reportedTo: organisation,
       events: [],
     }));
-    const ordinary = {
+    const { reportedTo: _notReported, ...ordinary } = {
       ...reads[0],
       id: '01JBG999',
       at: '2026-11-21T20:00:00.000Z',

@@ -1,3 +1,4 @@
+import type { PlanCommandName } from '../../domain/actions.ts';
 import {
   type Actor,
   actorRef,
@@ -14,6 +15,7 @@ import {
   recordDeath,
   returnPlan,
   submitPlan,
+  versionPublishedBy,
   withdrawPlan,
 } from '../../domain/lifecycle.ts';
 import { isValidNhsNumber } from '../../domain/nhs-number.ts';
@@ -28,7 +30,7 @@ import type { PatientRecord, RevisionRecord } from '../../functions/platform/pla
  * could have written).
  */
 
-/** The API.md example patient. */
+/** The docs/api.md example patient. */
 export const NHS = '9434765919';
 export const NHS_SPACED = '943 476 5919';
 export const GIVEN = 'Ada';
@@ -138,7 +140,7 @@ export class PlanStory {
   }
 
   private run(
-    command: string,
+    command: PlanCommandName,
     actor: Actor,
     decide: (plan: Plan | null, ctx: CommandContext) => Outcome<Plan>,
   ): RevisionRecord {
@@ -154,12 +156,14 @@ export class PlanStory {
     const outcome = decide(this.plan, ctx);
     if (!outcome.ok) throw new Error(`fixture ${command} refused: ${JSON.stringify(outcome.refusal)}`);
     this.plan = outcome.value;
+    const publishedVersion = versionPublishedBy(command, outcome.value);
     const record: RevisionRecord = {
       plan: outcome.value,
       command,
       by: actorRef(actor),
       at: now,
       events: outcome.events,
+      ...(publishedVersion !== undefined && { publishedVersion }),
     };
     this.records.push(record);
     return record;
@@ -219,8 +223,8 @@ export class PlanStory {
 }
 
 /** The revision item exactly as the repository stores it (for mocked reads and stream images). */
-export const revisionItem = (record: RevisionRecord): Record<string, unknown> => {
-  const { plan } = record;
+export const revisionItem = ({ publishedVersion, ...rest }: RevisionRecord): Record<string, unknown> => {
+  const { plan } = rest;
   const status = plan.death
     ? 'closed'
     : plan.withdrawal
@@ -236,8 +240,9 @@ export const revisionItem = (record: RevisionRecord): Record<string, unknown> =>
     type: 'revision',
     revision: plan.revision,
     status,
-    ...record,
-    ...(record.command === 'ratify' &&
-      plan.published && { versionSk: `VERSION#${String(plan.published.version).padStart(9, '0')}` }),
+    ...rest,
+    ...(publishedVersion !== undefined && {
+      versionSk: `VERSION#${String(publishedVersion).padStart(9, '0')}`,
+    }),
   };
 };

@@ -1,6 +1,6 @@
 import type { Sections } from '../../domain/sections.ts';
 
-/** The API.md example body, split by who may write it: fresh objects on every call. */
+/** The docs/api.md example body, split by who may write it: fresh objects on every call. */
 /** Sections a patient or carer may write. */
 export const patientSections = (): Sections => ({
   preferences: {

@@ -30,7 +30,7 @@ export const streamRecord = (
 
 /** An access item (`ACCESS#`) carrying its events in the outbox `events` attribute. */
 export const outboxItem = (events: DomainEvent[], type = 'access'): Record<string, unknown> => ({
-  pk: `PATIENT#${events[0]?.detail.nhsNumber ?? '9434765919'}`,
+  pk: `PATIENT#${(events[0]?.detail as { nhsNumber?: string } | undefined)?.nhsNumber ?? '9434765919'}`,
   sk: `ACCESS#${events[0]?.id ?? 'none'}`,
   type,
   events,

@@ -78,6 +78,36 @@ describe('createTokenVerifier', () => {
     expect(await rejection('Bearer a.b.c')).toBe('malformed token');
   });
 
+  it('maps an admin token without an organisation to a service administrator', async () => {
+    const token = issueDevToken(dataDir, { role: 'admin', sub: 'ops-1', name: 'Ops Lead' });
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toEqual({
+      kind: 'serviceAdmin',
+      id: 'ops-1',
+      role: 'admin',
+      name: 'Ops Lead',
+    });
+    const withOrg = issueDevToken(dataDir, { role: 'admin', org: 'A81001', sub: 'admin-1' });
+    await expect(verifier.verify(`Bearer ${withOrg}`)).resolves.toEqual({
+      kind: 'staff',
+      id: 'admin-1',
+      role: 'admin',
+      organisation: 'A81001',
+    });
+  });
+
+  it('rejects any other staff token without an organisation, and an admin with an invalid one', async () => {
+    for (const role of ['gp', 'privacy_officer', 'paramedic']) {
+      const token = issuer.sign({ ...staffClaims, role, ods: undefined }, 'staff');
+      expect(await rejection(`Bearer ${token}`)).toBe('invalid token claims: ods');
+    }
+    const badOds = issuer.sign({ ...staffClaims, role: 'admin', ods: 'not an ods' }, 'staff');
+    expect(await rejection(`Bearer ${badOds}`)).toBe('invalid token claims: ods');
+    // A citizen token naming the admin role is still no staff token.
+    expect(await rejection(`Bearer ${issuer.sign({ ...patientClaims, role: 'admin' }, 'citizen')}`)).toBe(
+      'invalid token claims: role',
+    );
+  });
+
   it('accepts the scheme in any case', async () => {
     await expect(verifier.verify(`bearer ${issuer.sign(staffClaims, 'staff')}`)).resolves.toMatchObject({
       kind: 'staff',
@@ -212,6 +242,7 @@ describe('dev issuer', () => {
   it('explains bad input', () => {
     expect(() => issueDevToken(dataDir, { role: 'wizard' })).toThrow(/unknown role "wizard"/);
     expect(() => issueDevToken(dataDir, { role: 'gp' })).toThrow(/needs --org/);
+    expect(() => issueDevToken(dataDir, { role: 'privacy_officer' })).toThrow(/needs --org/);
     expect(() => issueDevToken(dataDir, { role: 'gp', org: 'not an ods' })).toThrow(
       /--org must be an ODS code/,
     );

@@ -987,7 +987,7 @@ describe('enrolPatient', () => {
 
   it.each([
     ['another patient', stranger, 'none'],
-    ['their carer (API.md: patient or clinicians only)', carer, 'self'],
+    ['their carer (docs/api.md: patient or clinicians only)', carer, 'self'],
     ['a care home', careHome, 'careTeam'],
     ['a paramedic', paramedic, 'urgentCare'],
     ['an ed clinician', edClinician, 'urgentCare'],
@@ -1005,7 +1005,7 @@ describe('expectRevision', () => {
 
   it.each([1, 3, 0])('refuses revision %d of a plan at revision 2, telling the current one', (ifMatch) => {
     expect(expectRevision(states.submitted(), ifMatch)).toEqual({
-      kind: 'PlanRevisionConflict',
+      kind: 'RevisionConflict',
       reason: expect.any(String),
       currentRevision: 2,
     });

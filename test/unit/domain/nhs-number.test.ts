@@ -21,7 +21,7 @@ const testRangeNumbers = (count: number): string[] => {
 };
 
 describe('isValidNhsNumber (Modulus 11)', () => {
-  it('accepts the DOMAIN.md example 9434765919 and refuses 9434765918', () => {
+  it('accepts the docs/domain.md example 9434765919 and refuses 9434765918', () => {
     expect(isValidNhsNumber('9434765919')).toBe(true);
     expect(isValidNhsNumber('9434765918')).toBe(false);
   });

@@ -23,6 +23,7 @@ const EVENT_ID = '01JD8X3Q7ZK4V5N6P7R8S9T0AB';
 const gpRef: ActorRef = { id: 'dr.patel@A81001', role: 'gp', organisation: GP_PRACTICE };
 const nurseRef: ActorRef = { id: 'nurse.jones@H12345', role: 'nurse', organisation: HOSPICE };
 const reader: ActorRef = { id: 'sw.smith@B82002', role: 'social_worker', organisation: OTHER_PRACTICE };
+const adminRef: ActorRef = { id: 'admin.jones', role: 'admin', organisation: GP_PRACTICE };
 
 /** Wire details (events/catalogue.ts) for every event type, with clinical-looking extras that must never leak. */
 const details: Record<EventType, NotificationFacts & Record<string, unknown>> = {
@@ -103,6 +104,18 @@ const details: Record<EventType, NotificationFacts & Record<string, unknown>> = 
     purpose: 'patient collapsed at day centre',
     breakGlass: true,
   },
+  'Organisation.Updated': {
+    eventId: EVENT_ID,
+    version: 1,
+    ods: GP_PRACTICE,
+    revision: 3,
+    updatedBy: adminRef,
+    changedFields: ['notificationEmail', 'privacyOfficerEmail'],
+    addressChanges: [
+      { field: 'notificationEmail', from: 'old.inbox@nhs.net', to: 'new.inbox@nhs.net' },
+      { field: 'privacyOfficerEmail', from: null, to: 'ig.riverside@nhs.net' },
+    ],
+  },
 };
 
 const expected: Record<EventType, Recipient[]> = {
@@ -127,6 +140,11 @@ const expected: Record<EventType, Recipient[]> = {
   ],
   'Patient.Died': [],
   'CarePlan.Accessed': [{ kind: 'privacyOfficer', ods: OTHER_PRACTICE }],
+  'Organisation.Updated': [
+    { kind: 'registryAddress', address: 'old.inbox@nhs.net' },
+    { kind: 'registryAddress', address: 'new.inbox@nhs.net' },
+    { kind: 'registryAddress', address: 'ig.riverside@nhs.net' },
+  ],
 };
 
 const eventTypes = Object.keys(details) as EventType[];
@@ -188,6 +206,25 @@ describe('recipientsOf', () => {
     );
   });
 
+  it('a registry entry changed without an address change: no one', () => {
+    const detail = { ...details['Organisation.Updated'], changedFields: ['name'], addressChanges: [] };
+    expect(recipientsOf('Organisation.Updated', detail)).toEqual([]);
+  });
+
+  it('a registry address moved from one field to the other: each address once', () => {
+    const detail = {
+      ...details['Organisation.Updated'],
+      addressChanges: [
+        { field: 'notificationEmail' as const, from: 'one@nhs.net', to: 'two@nhs.net' },
+        { field: 'privacyOfficerEmail' as const, from: 'two@nhs.net', to: 'one@nhs.net' },
+      ],
+    };
+    expect(recipientsOf('Organisation.Updated', detail)).toEqual([
+      { kind: 'registryAddress', address: 'one@nhs.net' },
+      { kind: 'registryAddress', address: 'two@nhs.net' },
+    ]);
+  });
+
   it('break-glass by a reader with no organisation: no one to tell', () => {
     const detail = { ...details['CarePlan.Accessed'], reader: { id: 'x', role: 'nurse' as const } };
     expect(recipientsOf('CarePlan.Accessed', detail)).toEqual([]);
@@ -205,6 +242,7 @@ describe('messageFor', () => {
       'CarePlan.Returned patient',
       'CarePlan.Submitted organisation',
       'CarePlan.Withdrawn organisation',
+      'Organisation.Updated registryAddress',
     ]);
   });
 
@@ -258,6 +296,38 @@ describe('messageFor', () => {
     expect(message.text).not.toContain(detail.purpose as string);
   });
 
+  it('registry address changed: which organisation, which addresses from and to, by whom', () => {
+    const detail = details['Organisation.Updated'];
+    const message = messageFor(
+      'Organisation.Updated',
+      detail,
+      { kind: 'registryAddress', address: 'old.inbox@nhs.net' },
+      SERVICE,
+    );
+    expect(message.subject).toBe(`Urgent care plan alerts for ${GP_PRACTICE}: address changed`);
+    expect(message.text).toContain(`organisation ${GP_PRACTICE}`);
+    expect(message.text).toContain('old.inbox@nhs.net -> new.inbox@nhs.net');
+    expect(message.text).toContain('(none) -> ig.riverside@nhs.net');
+    expect(message.text).toContain(`changed by admin.jones, admin of ${GP_PRACTICE}`);
+    expect(message.text).toContain(`${SERVICE}/organisations/${GP_PRACTICE}`);
+    const byServiceAdmin = messageFor(
+      'Organisation.Updated',
+      { ...detail, updatedBy: { id: 'ops.lead', role: 'admin' } },
+      { kind: 'registryAddress', address: 'new.inbox@nhs.net' },
+      SERVICE,
+    );
+    expect(byServiceAdmin.text).toContain('changed by ops.lead, a service administrator');
+  });
+
+  it('registry address changed: the same message to the old address and the new one', () => {
+    const detail = details['Organisation.Updated'];
+    const [first, ...rest] = recipientsOf('Organisation.Updated', detail).map((r) =>
+      messageFor('Organisation.Updated', detail, r, SERVICE),
+    );
+    for (const message of rest) expect(message).toEqual(first);
+  });
+
+  // A registry change names the admin who made it (that is its point); a message about a patient names no one.
   it('never carries the NHS number, a name, a section, a staff id or any clinical content', () => {
     const forbidden = [
       NHS,
@@ -273,7 +343,7 @@ describe('messageFor', () => {
       ...clinicalStrings,
     ];
     const sectionWords = /\b(cpr|treatment|preferences|aboutMe|legal|contacts|personal|consent)\b/i;
-    for (const { message } of allMessages()) {
+    for (const { message } of allMessages().filter(({ type }) => type !== 'Organisation.Updated')) {
       const all = `${message.subject}\n${message.text}`;
       for (const needle of forbidden) expect(all).not.toContain(needle);
       expect(all).not.toMatch(sectionWords);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { CommandName } from '../../../domain/actions.ts';
 import type { Actor, Role } from '../../../domain/actor.ts';
 import { citizenRoles, roles, type staffRoles } from '../../../domain/actor.ts';
 import {
   accessLogScope,
-  type Command,
   careTeamOf,
   mayCommand,
   mayRead,
@@ -30,9 +30,9 @@ import {
 } from './fixtures.ts';
 
 const relationships: readonly Relationship[] = ['self', 'careTeam', 'urgentCare', 'breakGlass', 'none'];
-const commands: readonly Command[] = [
+const commands: readonly CommandName[] = [
   'enrol',
-  'createPlan',
+  'create',
   'edit',
   'submit',
   'ratify',
@@ -48,20 +48,20 @@ const actorOf = (role: Role): Actor =>
     : staff(role as (typeof staffRoles)[number], GP_PRACTICE);
 
 /**
- * DOMAIN.md "Who is who" and API.md's routes, written out independently of domain/permissions.ts.
+ * docs/domain.md "Who is who" and docs/api.md's routes, written out independently of domain/permissions.ts.
  * `commands` maps each command the role may give to the relationships it needs.
  */
 type Expected = {
   reads: readonly Relationship[];
   writes: 'patient' | 'all' | 'none';
-  commands: Partial<Record<Command, readonly Relationship[]>>;
+  commands: Partial<Record<CommandName, readonly Relationship[]>>;
   accessLog: 'all' | 'ownOrganisation' | null;
 };
 const anyStaff: readonly Relationship[] = ['careTeam', 'urgentCare', 'breakGlass', 'none'];
 const contributor: Expected = {
   reads: ['careTeam', 'breakGlass'],
   writes: 'all',
-  commands: { enrol: anyStaff, createPlan: ['careTeam'], edit: ['careTeam'], submit: ['careTeam'] },
+  commands: { enrol: anyStaff, create: ['careTeam'], edit: ['careTeam'], submit: ['careTeam'] },
   accessLog: null,
 };
 const ratifier: Expected = {
@@ -86,7 +86,7 @@ const urgentCare: Expected = {
   commands: {},
   accessLog: null,
 };
-const patientCommands = { createPlan: ['self'], edit: ['self'], submit: ['self'] } as const;
+const patientCommands = { create: ['self'], edit: ['self'], submit: ['self'] } as const;
 
 const expected: Record<Role, Expected> = {
   patient: {
@@ -95,7 +95,7 @@ const expected: Record<Role, Expected> = {
     commands: { ...patientCommands, enrol: ['self'], withdraw: ['self'] },
     accessLog: 'all',
   },
-  // API.md: enrolment is by the patient (own NHS number) or a clinician, not a carer.
+  // docs/api.md: enrolment is by the patient (own NHS number) or a clinician, not a carer.
   carer: { reads: ['self'], writes: 'patient', commands: patientCommands, accessLog: 'all' },
   gp: ratifier,
   consultant: ratifier,

@@ -11,7 +11,7 @@ import {
 } from '../../../domain/sections.ts';
 import { allSections } from './fixtures.ts';
 
-/** The body of API.md's `POST /patients/{nhs}/plan` example, section by section. */
+/** The body of docs/api.md's `POST /patients/{nhs}/plan` example, section by section. */
 const example = allSections() as Record<SectionName, unknown>;
 
 const issuesOf = (result: {
@@ -20,7 +20,7 @@ const issuesOf = (result: {
 }) => (result.error?.issues ?? []).map((issue) => ({ path: issue.path, message: issue.message }));
 
 describe('the section names', () => {
-  it('are the ten sections of DOMAIN.md, in its order', () => {
+  it('are the ten sections of docs/domain.md, in its order', () => {
     expect(SectionName.options).toEqual([
       'personal',
       'contacts',
@@ -59,7 +59,7 @@ describe('the section names', () => {
   });
 });
 
-describe('the API.md example body', () => {
+describe('the docs/api.md example body', () => {
   it.each(Object.entries(example))('the %s section is accepted as it stands', (name, body) => {
     const schema = sectionSchemas[name as SectionName];
     expect(schema.parse(body)).toEqual(body);
@@ -310,7 +310,7 @@ describe('the treatment section', () => {
 });
 
 describe('preferred places', () => {
-  it('are the five codes of DOMAIN.md', () => {
+  it('are the five codes of docs/domain.md', () => {
     expect(PlaceCode.options).toEqual(['home', 'care_home', 'hospice', 'hospital', 'other']);
   });
 

@@ -15,6 +15,7 @@ import {
   submitPlan,
   withdrawPlan,
 } from '../../../domain/lifecycle.ts';
+import { writeOrganisation } from '../../../domain/organisation.ts';
 import type { Relationship } from '../../../domain/permissions.ts';
 import type { PatientProfile, Plan } from '../../../domain/plan.ts';
 import type { Sections } from '../../../domain/sections.ts';
@@ -151,12 +152,39 @@ events.push(
   ),
 );
 
+// An admin of the practice changes where its alerts go: the registry's event, with no patient in it.
+const practiceAdmin: StaffActor = {
+  kind: 'staff',
+  id: 'admin-1@A81001',
+  role: 'admin',
+  organisation: GP_PRACTICE,
+};
+const practice = {
+  name: 'Riverside Surgery',
+  kind: 'gp_practice' as const,
+  notificationEmail: 'riverside.surgery@nhs.net',
+};
+const entry = ok(
+  writeOrganisation(
+    null,
+    { ods: GP_PRACTICE, organisation: practice, basedOn: undefined },
+    ctx(practiceAdmin),
+  ),
+);
+ok(
+  writeOrganisation(
+    entry,
+    { ods: GP_PRACTICE, organisation: { ...practice, notificationEmail: 'new.inbox@nhs.net' }, basedOn: 1 },
+    ctx(practiceAdmin),
+  ),
+);
+
 const ofType = <T extends EventType>(type: T) => events.filter((e) => e.type === type) as DomainEvent<T>[];
 
 describe('event catalogue: details of real domain events', () => {
   it('the story raises every detail-type in the catalogue, each event with a distinct id', () => {
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(eventTypes));
-    expect(eventTypes).toHaveLength(9);
+    expect(eventTypes).toHaveLength(10);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 
@@ -179,6 +207,21 @@ describe('event catalogue: details of real domain events', () => {
         expect(detail).not.toHaveProperty('planVersion');
       }
     }
+  });
+
+  it('Organisation.Updated names the changed fields and the old and new address, and no patient', () => {
+    const [registered, changed] = ofType('Organisation.Updated').map((e) => toDetail(e));
+    expect(registered?.changedFields).toEqual(['name', 'kind', 'notificationEmail']);
+    expect(changed).toMatchObject({
+      ods: GP_PRACTICE,
+      revision: 2,
+      updatedBy: { id: practiceAdmin.id, role: 'admin', organisation: GP_PRACTICE },
+      changedFields: ['notificationEmail'],
+      addressChanges: [
+        { field: 'notificationEmail', from: 'riverside.surgery@nhs.net', to: 'new.inbox@nhs.net' },
+      ],
+    });
+    expect(changed).not.toHaveProperty('nhsNumber');
   });
 
   it('CarePlan.Ratified carries the published version as planVersion, and version is the schema version', () => {
@@ -273,7 +316,9 @@ describe('published JSON Schemas (events/schemas)', () => {
         additionalProperties?: unknown;
       };
       expect(schema.$id).toBe(`urn:urgent-care-plans:events:${type}:v1`);
-      expect(schema.required).toEqual(expect.arrayContaining(['eventId', 'version', 'nhsNumber']));
+      // Every event is about a patient, but for the registry's own.
+      const about = type.startsWith('Organisation.') ? 'ods' : 'nhsNumber';
+      expect(schema.required).toEqual(expect.arrayContaining(['eventId', 'version', about]));
       expect(schema.properties.version).toMatchObject({ const: 1 });
       expect(schema.additionalProperties).toBeUndefined();
     }

@@ -31,7 +31,7 @@ const personal = [NHS, NHS_SPACED, GIVEN, FAMILY, 'SW1A 1AA', '1941-02-11'];
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 
-/** The API.md example, as a client sends it. */
+/** The docs/api.md example, as a client sends it. */
 const enrolBody = {
   nhsNumber: NHS_SPACED,
   name: { given: GIVEN, family: FAMILY },

@@ -1,0 +1,59 @@
+// zod/mini, with metadata registered rather than chained, reads the same in classic zod.
+import * as z from 'zod/mini';
+
+/** Every command a role may be granted: the policy's, the revision record's and the access log's word for it. */
+export const commandNames = [
+  'enrol',
+  'create',
+  'edit',
+  'submit',
+  'ratify',
+  'return',
+  'withdraw',
+  'recordDeath',
+] as const;
+export type CommandName = (typeof commandNames)[number];
+
+/** A command that makes a revision of the plan (enrolment makes a patient, not a revision). */
+export type PlanCommandName = Exclude<CommandName, 'enrol'>;
+
+/** Reads that are audited, one word a route. */
+export const readActions = [
+  'read_demographics',
+  'read_plan',
+  'read_summary',
+  'read_versions',
+  'read_version',
+] as const;
+export type ReadAction = (typeof readActions)[number];
+
+/**
+ * The public `action` of an access-log entry or break-glass report. Clients depend on these
+ * words: add new ones, never rename or remove one.
+ */
+const accessLogActions = {
+  read_demographics: "read the patient's demographics",
+  read_plan: 'read the plan',
+  read_summary: 'read the crisis summary',
+  read_versions: 'listed the published versions',
+  read_version: 'read one published version',
+  create: 'created the plan (its first draft)',
+  edit: 'changed the draft',
+  submit: 'submitted the draft for ratification',
+  ratify: 'ratified the draft, publishing a version',
+  return: 'returned the submitted draft with comments',
+  withdraw: 'withdrew the plan (consent withdrawn)',
+  recordDeath: "recorded the patient's death",
+} as const satisfies Record<ReadAction | PlanCommandName, string>;
+
+export type AccessLogAction = keyof typeof accessLogActions;
+
+export const AccessLogAction = /* @__PURE__ */ z
+  .enum(Object.keys(accessLogActions) as [AccessLogAction, ...AccessLogAction[]])
+  .register(z.globalRegistry, {
+    id: 'AccessLogAction',
+    description: `What was done: ${Object.entries(accessLogActions)
+      .map(([action, meaning]) => `\`${action}\` ${meaning}`)
+      .join('; ')}.`,
+    'x-enumDescriptions': accessLogActions,
+  });

@@ -1,0 +1,325 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  commandRelationship,
+  type Decision,
+  type PatientState,
+  readAccessLog,
+  readDemographics,
+  readPlan,
+  readWorklist,
+  refuseOtherCitizens,
+  reviewBreakGlass,
+} from '../../domain/access.ts';
+import type { PlanCommandName } from '../../domain/actions.ts';
+import { type Actor, type CitizenRole, citizenRoles, type Role, roles } from '../../domain/actor.ts';
+import {
+  type CommandContext,
+  commandRefusal,
+  createPlan,
+  editDraft,
+  enrolPatient,
+  type Outcome,
+  ratifyPlan,
+  recordDeath,
+  returnPlan,
+  submitPlan,
+  withdrawPlan,
+} from '../../domain/lifecycle.ts';
+import { relationshipOf } from '../../domain/permissions.ts';
+import type { PatientProfile, Plan } from '../../domain/plan.ts';
+import type { Refusal } from '../../domain/refusals.ts';
+import { crisisSummary } from '../../domain/views.ts';
+import { planRepository } from '../../functions/platform/dynamo.ts';
+import { problemFromRefusal } from '../../functions/platform/problem.ts';
+import { type Api, startApi, testNhsNumber } from './harness.ts';
+
+/**
+ * For every role, standing, operation and plan state: the HTTP answer's status is the one the
+ * domain decides for the state as stored. Patients in each state are built once through the API
+ * and rebuilt only after a command changed one, so the runs stay cheap.
+ */
+
+const GP = 'A81001';
+const RATIFIER_ORG = 'Y00001';
+const ELSEWHERE = 'RRU';
+const REASON = 'patient collapsed, no other record';
+const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+
+const states = [
+  'unenrolled',
+  'enrolled',
+  'draft',
+  'submitted',
+  'published',
+  'publishedWithDraft',
+  'withdrawn',
+  'closed',
+] as const;
+type State = (typeof states)[number];
+
+const bodies = {
+  create: { sections: { aboutMe: { whatMattersToMe: 'my garden' } } },
+  edit: { sections: { aboutMe: { whatMattersToMe: 'the sea' } } },
+  submit: { organisation: RATIFIER_ORG },
+  ratify: {},
+  return: { comments: 'please add a contact' },
+  withdraw: { reason: 'the patient asked us to stop sharing' },
+  recordDeath: { date: yesterday, place: 'home' as const },
+} satisfies Record<PlanCommandName, unknown>;
+const commandPaths: Record<PlanCommandName, [string, string]> = {
+  create: ['POST', '/plan'],
+  edit: ['PATCH', '/plan'],
+  submit: ['POST', '/plan/submit'],
+  ratify: ['POST', '/plan/ratify'],
+  return: ['POST', '/plan/return'],
+  withdraw: ['POST', '/plan/withdraw'],
+  recordDeath: ['POST', '/death'],
+};
+const reads = ['demographics', 'plan', 'summary', 'versions', 'accessLog', 'worklist', 'breakGlass'] as const;
+type Operation =
+  | { kind: 'command'; command: PlanCommandName; fresh: boolean }
+  | { kind: 'enrol' }
+  | { kind: 'read'; read: (typeof reads)[number] };
+
+/** Who asks: a role, and for staff their organisation and whether they break glass; citizens ask for their own patient or another. */
+type Asker = { role: Role; organisation: string; breakGlass: boolean; own: boolean };
+
+let api: Api;
+let nextNhs = 100;
+const pool = new Map<State, string>();
+
+const profileOf = (nhsNumber: string): PatientProfile => ({
+  nhsNumber,
+  name: { given: 'Ada', family: 'Byron' },
+  birthDate: '1940-01-01',
+  postcode: 'LS1 4AP',
+  gpPractice: GP,
+});
+
+const staffToken = (role: Role, org: string) => api.token({ role, org });
+const succeed = async (method: string, path: string, token: string, json: unknown, ifMatch?: number) => {
+  const response = await api.call(method, path, {
+    token,
+    json,
+    ...(ifMatch !== undefined && { headers: { 'If-Match': `"${ifMatch}"` } }),
+  });
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
+  return Number(JSON.parse(response.headers.get('etag') ?? '0'));
+};
+
+/** A new patient in this state, made through the API. */
+const build = async (state: State): Promise<string> => {
+  const nhs = testNhsNumber(nextNhs++);
+  if (state === 'unenrolled') return nhs;
+  const base = `/patients/${nhs}`;
+  const gp = staffToken('gp', GP);
+  const ratifier = staffToken('gp', RATIFIER_ORG);
+  await succeed('POST', '/patients', gp, profileOf(nhs));
+  if (state === 'enrolled') return nhs;
+  let rev = await succeed('POST', `${base}/plan`, gp, bodies.create);
+  if (state === 'draft') return nhs;
+  rev = await succeed('POST', `${base}/plan/submit`, gp, bodies.submit, rev);
+  if (state === 'submitted') return nhs;
+  rev = await succeed('POST', `${base}/plan/ratify`, ratifier, {}, rev);
+  if (state === 'publishedWithDraft') await succeed('PATCH', `${base}/plan`, gp, bodies.edit, rev);
+  if (state === 'withdrawn') await succeed('POST', `${base}/plan/withdraw`, gp, bodies.withdraw, rev);
+  if (state === 'closed') await succeed('POST', `${base}/death`, gp, bodies.recordDeath, rev);
+  return nhs;
+};
+
+const patientIn = async (state: State): Promise<string> => {
+  const existing = pool.get(state);
+  if (existing) return existing;
+  const nhs = await build(state);
+  pool.set(state, nhs);
+  return nhs;
+};
+
+const actorOf = (asker: Asker, nhs: string): Actor =>
+  (citizenRoles as readonly string[]).includes(asker.role)
+    ? {
+        kind: 'citizen',
+        id: 'citizen-1',
+        role: asker.role as CitizenRole,
+        nhsNumber: asker.own ? nhs : testNhsNumber(1),
+        proofingLevel: 'P9',
+      }
+    : {
+        kind: 'staff',
+        id: `${asker.role}-1`,
+        role: asker.role as Exclude<Role, CitizenRole>,
+        organisation: asker.organisation,
+      };
+
+const tokenOf = (actor: Actor): string =>
+  actor.kind === 'citizen'
+    ? api.token({ role: actor.role, nhs: actor.nhsNumber })
+    : api.token({ role: actor.role, org: actor.kind === 'staff' ? actor.organisation : undefined });
+
+const statusOf = (refusal: Refusal | null, ok: number): number =>
+  refusal ? problemFromRefusal(refusal).status : ok;
+const statusOfDecision = <T>(decision: Decision<T>, ok = 200): number =>
+  decision.ok ? ok : problemFromRefusal(decision.refusal).status;
+
+const decideCommand = (
+  command: PlanCommandName,
+  nhs: string,
+  state: PatientState,
+  ctx: CommandContext,
+): Outcome<Plan> => {
+  const { plan } = state;
+  switch (command) {
+    case 'create':
+      return createPlan(
+        plan,
+        state.enrolled && { nhsNumber: nhs, careTeam: state.enrolled.careTeam },
+        bodies.create.sections,
+        ctx,
+      );
+    case 'edit':
+      return editDraft(plan, bodies.edit.sections, ctx);
+    case 'submit':
+      return submitPlan(plan, bodies.submit, ctx);
+    case 'ratify':
+      return ratifyPlan(plan, bodies.ratify, ctx);
+    case 'return':
+      return returnPlan(plan, bodies.return, ctx);
+    case 'withdraw':
+      return withdrawPlan(plan, bodies.withdraw, ctx);
+    case 'recordDeath':
+      return recordDeath(plan, bodies.recordDeath, ctx);
+  }
+};
+
+/** The domain's answer, as a status, for this asker, operation and stored state. */
+const decide = (
+  actor: Actor,
+  breakGlass: string | undefined,
+  op: Operation,
+  nhs: string,
+  state: PatientState,
+): number => {
+  if (op.kind === 'enrol') {
+    const ctx = {
+      actor,
+      relationship: relationshipOf(actor, { nhsNumber: nhs, careTeam: [GP] }),
+      now: new Date().toISOString(),
+      newId: () => 'x',
+    };
+    const outcome = enrolPatient(profileOf(nhs), ctx);
+    if (!outcome.ok) return statusOf(outcome.refusal, 201);
+    return state.enrolled ? 409 : 201;
+  }
+  if (op.kind === 'command') {
+    const citizen = refuseOtherCitizens(actor, nhs);
+    if (citizen) return statusOf(citizen, 200);
+    const ctx: CommandContext = {
+      actor,
+      relationship: commandRelationship(actor, nhs, op.command, state),
+      now: new Date().toISOString(),
+      newId: () => 'x',
+    };
+    const outcome = decideCommand(op.command, nhs, state, ctx);
+    if (op.command === 'create') return outcome.ok ? 201 : statusOf(outcome.refusal, 201);
+    const basedOn = state.plan ? (op.fresh ? state.plan.revision : state.plan.revision - 1) : 1;
+    return statusOf(commandRefusal(state.plan, basedOn, outcome), 200);
+  }
+  switch (op.read) {
+    case 'demographics':
+      return statusOfDecision(readDemographics(actor, nhs, state, breakGlass));
+    case 'plan':
+    case 'versions':
+      return statusOfDecision(readPlan(actor, nhs, state, breakGlass));
+    case 'summary': {
+      const decision = readPlan(actor, nhs, state, breakGlass);
+      return decision.ok && !crisisSummary(decision.value.plan) ? 404 : statusOfDecision(decision);
+    }
+    case 'accessLog': {
+      const decision = readAccessLog(actor, nhs);
+      return decision.ok && decision.value.needsEnrolledPatient && !state.enrolled
+        ? 404
+        : statusOfDecision(decision);
+    }
+    case 'worklist':
+      return statusOfDecision(readWorklist(actor, 'ratifications'));
+    case 'breakGlass':
+      return statusOfDecision(reviewBreakGlass(actor));
+  }
+};
+
+const readPaths: Record<(typeof reads)[number], (nhs: string) => string> = {
+  demographics: (nhs) => `/patients/${nhs}`,
+  plan: (nhs) => `/patients/${nhs}/plan`,
+  summary: (nhs) => `/patients/${nhs}/plan/summary`,
+  versions: (nhs) => `/patients/${nhs}/plan/versions`,
+  accessLog: (nhs) => `/patients/${nhs}/access-log`,
+  worklist: () => '/worklist/ratifications',
+  breakGlass: () => '/break-glass-reports',
+};
+
+const asker: fc.Arbitrary<Asker> = fc.record({
+  role: fc.constantFrom(...roles),
+  organisation: fc.constantFrom(GP, RATIFIER_ORG, ELSEWHERE),
+  breakGlass: fc.boolean(),
+  own: fc.boolean(),
+});
+/** A change; every run also makes every read, which changes nothing but the access log. */
+const change: fc.Arbitrary<Operation> = fc.oneof(
+  fc.record({
+    kind: fc.constant('command' as const),
+    command: fc.constantFrom(...(Object.keys(commandPaths) as PlanCommandName[])),
+    fresh: fc.boolean(),
+  }),
+  fc.constant({ kind: 'enrol' as const }),
+);
+const allReads: Operation[] = reads.map((read) => ({ kind: 'read', read }));
+
+beforeAll(async () => {
+  api = await startApi();
+}, 60_000);
+afterAll(async () => {
+  await api?.close();
+});
+
+describe('the HTTP answer is the domain decision', () => {
+  it('for every role, standing, operation and plan state', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...states), asker, change, async (state, who, op) => {
+        const nhs = await patientIn(state);
+        const [plan, enrolled] = await Promise.all([
+          planRepository().currentPlan(nhs),
+          planRepository().getPatient(nhs),
+        ]);
+        const actor = actorOf(who, nhs);
+        const breakGlass = actor.kind === 'staff' && who.breakGlass ? REASON : undefined;
+        const token = tokenOf(actor);
+        const headers: Record<string, string> = breakGlass ? { 'Break-Glass': breakGlass } : {};
+        const send = (o: Operation) => {
+          if (o.kind === 'read') return api.call('GET', readPaths[o.read](nhs), { token, headers });
+          if (o.kind === 'enrol')
+            return api.call('POST', '/patients', { token, json: profileOf(nhs), headers });
+          const [method, path] = commandPaths[o.command];
+          const basedOn = plan ? (o.fresh ? plan.revision : plan.revision - 1) : 1;
+          return api.call(method, `/patients/${nhs}${path}`, {
+            token,
+            json: bodies[o.command],
+            headers: { ...headers, 'If-Match': `"${basedOn}"` },
+          });
+        };
+        const answers = await Promise.all(allReads.map(send));
+        const changed = await send(op);
+        // A change makes this patient another state: the next run in this state gets a new one.
+        if (changed.status < 300) pool.delete(state);
+        const asking = `${who.role}@${actor.kind === 'staff' ? actor.organisation : who.own ? 'own' : 'other'}${breakGlass ? ' breaking glass' : ''}`;
+        [...allReads, op].forEach((o, i) => {
+          const response = i < allReads.length ? answers[i] : changed;
+          expect(response?.status, `${asking} ${JSON.stringify(o)} on ${state}: ${response?.text}`).toBe(
+            decide(actor, breakGlass, o, nhs, { plan, enrolled }),
+          );
+        });
+      }),
+      { numRuns: 300 },
+    );
+  }, 180_000);
+});
