@@ -8,6 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type HttpFunctionName, httpFunctions, type RouteSpec, routes } from '../functions/http/routes.ts';
+import { env } from '../functions/platform/config.ts';
 import { allowedOriginsFromEnv, preflightHeaders } from '../functions/platform/cors.ts';
 import { createLogger } from '../functions/platform/logger.ts';
 import { problemBody, titleOf } from '../functions/platform/problem.ts';
@@ -75,16 +76,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const s3 = await startS3({ directory: join(options.dataDir, 's3'), buckets: [auditBucket] });
   const issuer = ensureDevIssuer(options.dataDir);
   Object.assign(process.env, {
-    TABLE_NAME: tableName,
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    S3_ENDPOINT: s3.endpoint,
-    AUDIT_BUCKET: auditBucket,
+    [env.TABLE_NAME]: tableName,
+    [env.DYNAMODB_ENDPOINT]: dynamo.endpoint,
+    [env.S3_ENDPOINT]: s3.endpoint,
+    [env.AUDIT_BUCKET]: auditBucket,
     AWS_REGION: 'eu-west-2',
     // s3rver accepts only its own access key; dynalite accepts any.
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    TRUSTED_ISSUERS: JSON.stringify(issuer.trustedIssuers),
-    ALLOWED_ORIGINS: options.allowedOrigins ?? process.env.ALLOWED_ORIGINS ?? 'http://localhost:5173',
+    [env.TRUSTED_ISSUERS]: JSON.stringify(issuer.trustedIssuers),
+    [env.ALLOWED_ORIGINS]: options.allowedOrigins ?? process.env.ALLOWED_ORIGINS ?? 'http://localhost:5173',
   });
   const admin = new DynamoDBClient(localDynamoClientConfig(dynamo.endpoint));
   await ensureTable(admin, tableName);

@@ -10,13 +10,9 @@ import type { z } from 'zod';
 import type { Actor } from '../../domain/actor.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
 import { type HttpFunctionName, type HttpMethod, type RouteKeyOf, routeTable } from '../http/routes.ts';
+import { trustedIssuers } from './config.ts';
 import { allowedOriginsFromEnv, corsAllowHeaders, corsExposeHeaders, preflightHeaders } from './cors.ts';
-import {
-  createTokenVerifier,
-  InsufficientProofing,
-  trustedIssuersFromEnv,
-  Unauthenticated,
-} from './identity.ts';
+import { createTokenVerifier, InsufficientProofing, Unauthenticated } from './identity.ts';
 import { logger } from './logger.ts';
 import { badRequest, type FieldError, HttpProblem, problemBody, titleOf } from './problem.ts';
 import { requestLog } from './request-log.ts';
@@ -41,7 +37,7 @@ export type Bindings<F extends HttpFunctionName> = { [K in RouteKeyOf<F>]: { han
 
 let verifier: ReturnType<typeof createTokenVerifier> | undefined;
 const tokenVerifier = () => {
-  verifier ??= createTokenVerifier(trustedIssuersFromEnv());
+  verifier ??= createTokenVerifier(trustedIssuers());
   return verifier;
 };
 

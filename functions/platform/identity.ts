@@ -75,9 +75,7 @@ const trustedIssuerShape: Record<keyof TrustedIssuer, Check> = {
 };
 
 /** Reads the JSON array of trusted issuers from `TRUSTED_ISSUERS`. */
-export function trustedIssuersFromEnv(
-  env: Record<string, string | undefined> = process.env,
-): TrustedIssuer[] {
+export function trustedIssuersFromEnv(env: Record<string, string | undefined>): TrustedIssuer[] {
   const raw = env.TRUSTED_ISSUERS;
   if (!raw) throw new Error('TRUSTED_ISSUERS is not set: expected a JSON array of trusted token issuers');
   let json: unknown;
