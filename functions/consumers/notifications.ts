@@ -9,7 +9,7 @@ import {
 } from '../../domain/notifications.ts';
 import type { OrganisationEntry } from '../../domain/organisation.ts';
 import { detailSchemas } from '../../events/catalogue.ts';
-import { eventSource } from '../../events/wire.ts';
+import { eventSource } from '../../events/source.ts';
 import { senderAddress, serviceUrl } from '../platform/config.ts';
 import { planRepository } from '../platform/dynamo.ts';
 import { logger } from '../platform/logger.ts';
