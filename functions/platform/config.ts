@@ -1,5 +1,3 @@
-import { type TrustedIssuer, trustedIssuersFromEnv } from './identity.ts';
-
 /**
  * The functions' runtime configuration: every environment variable they read, by name, read once
  * on first use and checked, failing with a message that names it. infra/constructs/functions.ts
@@ -26,8 +24,11 @@ export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
 }
 
-/** A setting: parsed from its variable on first use (`undefined` when unset), then kept. */
-const setting = <T>(name: EnvName, parse: (raw: string | undefined) => T): (() => T) => {
+/**
+ * A setting: parsed from its variable on first use (`undefined` when unset), then kept. TRUSTED_ISSUERS
+ * is one too, in identity.ts beside its check, so only the functions that verify tokens carry that.
+ */
+export const setting = <T>(name: EnvName, parse: (raw: string | undefined) => T): (() => T) => {
   let value: { parsed: T } | undefined;
   return () => {
     value ??= { parsed: parse(process.env[name] || undefined) };
@@ -65,10 +66,6 @@ export const auditBucket = /* @__PURE__ */ setting(
 export const eventBusName = /* @__PURE__ */ setting(
   env.EVENT_BUS_NAME,
   required(env.EVENT_BUS_NAME, 'the name of the event bus'),
-);
-/** The token issuers trusted, as a JSON array (functions/platform/identity.ts checks each). */
-export const trustedIssuers = /* @__PURE__ */ setting(env.TRUSTED_ISSUERS, (raw): TrustedIssuer[] =>
-  trustedIssuersFromEnv({ [env.TRUSTED_ISSUERS]: raw }),
 );
 /** The browser origins allowed (CORS), a comma list; none when unset. */
 export const allowedOrigins = /* @__PURE__ */ setting(env.ALLOWED_ORIGINS, (raw) =>

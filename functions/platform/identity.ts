@@ -27,6 +27,7 @@ import {
   type StaffRole,
   staffRoles,
 } from '../../domain/actor.ts';
+import { env, setting } from './config.ts';
 
 /**
  * Token claims and issuer settings are checked by hand, not with zod: the crisis lookup's bundle
@@ -92,6 +93,11 @@ export function trustedIssuersFromEnv(env: Record<string, string | undefined>): 
   });
   return json as TrustedIssuer[];
 }
+
+/** The token issuers trusted (`TRUSTED_ISSUERS`), read once and checked. */
+export const trustedIssuers = /* @__PURE__ */ setting(env.TRUSTED_ISSUERS, (raw) =>
+  trustedIssuersFromEnv({ [env.TRUSTED_ISSUERS]: raw }),
+);
 
 /** The request has no acceptable credentials: 401. `reason` is safe to return and log. */
 export class Unauthenticated extends Error {

@@ -27,7 +27,8 @@ describe('the runtime configuration', () => {
   it('refuses a value it cannot use, naming the variable and not echoing the value', async () => {
     const config = await fresh({ DYNAMODB_ENDPOINT: 'not a url', TRUSTED_ISSUERS: '[', SERVICE_URL: 'x' });
     expect(() => config.dynamoEndpoint()).toThrow(/^DYNAMODB_ENDPOINT is not a URL/);
-    expect(() => config.trustedIssuers()).toThrow(/^TRUSTED_ISSUERS is not valid JSON/);
+    const identity = await import('../../functions/platform/identity.ts');
+    expect(() => identity.trustedIssuers()).toThrow(/^TRUSTED_ISSUERS is not valid JSON/);
     expect(() => config.serviceUrl()).toThrow(/^SERVICE_URL is not a URL$/);
   });
 
