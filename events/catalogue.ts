@@ -5,7 +5,7 @@ import { ActorRef, odsCodePattern } from '../domain/actor.ts';
 import type { EventType } from '../domain/events.ts';
 import { addressFields, organisationFields } from '../domain/organisation.ts';
 import { PlaceCode, SectionName } from '../domain/sections.ts';
-import { eventSource } from './wire.ts';
+import { eventSource } from './source.ts';
 
 /**
  * The event catalogue: what partners may rely on. One versioned schema per detail-type, source

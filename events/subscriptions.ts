@@ -1,5 +1,5 @@
 import type { EventType } from '../domain/events.ts';
-import { eventSource } from './wire.ts';
+import { eventSource } from './source.ts';
 
 /**
  * Who subscribes to what on the bus: one EventBridge rule per entry in AWS, and the same

@@ -1,11 +1,9 @@
 import type { DomainEvent, EventDetails, EventType } from '../domain/events.ts';
 import type { EventDetail } from './catalogue.ts';
+import { eventSource } from './source.ts';
 
-/**
- * Domain events on the wire, for the relay: kept apart from the catalogue's schemas so the relay's
- * bundle carries no validation library.
- */
-export const eventSource = 'urgent-care-plans';
+// Domain events on the wire, for the relay: kept apart from the catalogue's schemas so the relay's
+// bundle carries no validation library.
 
 /**
  * The wire detail of a domain event. `detail.version` is the schema version, so the plan's

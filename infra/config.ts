@@ -1,5 +1,4 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { ensureDevIssuer } from '../local/dev-issuer.ts';
 
 /**
  * Everything a deployment may vary, read once from CDK context (`-c key=value` or cdk.json)
@@ -140,13 +139,14 @@ export function readConfig(
       'trustedIssuers is required outside the dev stage: set -c trustedIssuers=... or TRUSTED_ISSUERS',
     );
   }
-  // LocalStack trusts the one-machine dev issuer, so `npm run token` tokens work against it.
-  const trustedIssuers =
-    rawIssuers !== undefined
-      ? issuersJson(rawIssuers)
-      : target === 'localstack'
-        ? JSON.stringify(ensureDevIssuer(env.DATA_DIR || '.data').trustedIssuers)
-        : undefined;
+  // LocalStack trusts the one-machine dev issuer, so `npm run token` tokens work against it: its
+  // keys are made by an explicit step before the synth (npm run synth:localstack, deploy:local).
+  if (rawIssuers === undefined && target === 'localstack') {
+    throw new ConfigError(
+      'trustedIssuers is required on LocalStack: TRUSTED_ISSUERS="$(node local/dev-issuers.ts)" gives the dev issuer of DATA_DIR (npm run synth:localstack and deploy:local do this)',
+    );
+  }
+  const trustedIssuers = rawIssuers !== undefined ? issuersJson(rawIssuers) : undefined;
 
   const allowedOrigins = required('allowedOrigins', 'ALLOWED_ORIGINS', 'http://localhost:5173')
     .split(',')

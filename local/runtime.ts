@@ -7,7 +7,9 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { consumerFunctions, streamConsumers } from '../functions/consumers/consumers.ts';
 import { type HttpFunctionName, httpFunctions, type RouteSpec, routes } from '../functions/http/routes.ts';
+import { env } from '../functions/platform/config.ts';
 import { allowedOriginsFromEnv, preflightHeaders } from '../functions/platform/cors.ts';
 import { createLogger } from '../functions/platform/logger.ts';
 import { problemBody, titleOf } from '../functions/platform/problem.ts';
@@ -18,7 +20,7 @@ import { ensureDevIssuer } from './dev-issuer.ts';
 import { ensureTable, localDynamoClientConfig, startDynamo } from './dynamo.ts';
 import { folderMailer } from './outbox.ts';
 import { startS3 } from './s3.ts';
-import { attachLocalStream } from './stream.ts';
+import { attachLocalStream, type StreamConsumer } from './stream.ts';
 
 export type LocalRuntimeOptions = {
   dataDir: string;
@@ -26,7 +28,14 @@ export type LocalRuntimeOptions = {
   /** Keep the data in memory (tests); otherwise it persists under dataDir. */
   inMemory?: boolean;
   allowedOrigins?: string;
+  /** The table stream's consumers by name and entry module: those of consumers.ts unless given. */
+  streamConsumers?: Readonly<Record<string, string>>;
 };
+
+/** The stream consumers functions/consumers/consumers.ts deploys, by name and entry. */
+export const deployedStreamConsumers: Readonly<Record<string, string>> = Object.fromEntries(
+  streamConsumers.map((name) => [name, consumerFunctions[name]]),
+);
 
 export type LocalRuntime = {
   url: string;
@@ -75,16 +84,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const s3 = await startS3({ directory: join(options.dataDir, 's3'), buckets: [auditBucket] });
   const issuer = ensureDevIssuer(options.dataDir);
   Object.assign(process.env, {
-    TABLE_NAME: tableName,
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    S3_ENDPOINT: s3.endpoint,
-    AUDIT_BUCKET: auditBucket,
+    [env.TABLE_NAME]: tableName,
+    [env.DYNAMODB_ENDPOINT]: dynamo.endpoint,
+    [env.S3_ENDPOINT]: s3.endpoint,
+    [env.AUDIT_BUCKET]: auditBucket,
     AWS_REGION: 'eu-west-2',
     // s3rver accepts only its own access key; dynalite accepts any.
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    TRUSTED_ISSUERS: JSON.stringify(issuer.trustedIssuers),
-    ALLOWED_ORIGINS: options.allowedOrigins ?? process.env.ALLOWED_ORIGINS ?? 'http://localhost:5173',
+    [env.TRUSTED_ISSUERS]: JSON.stringify(issuer.trustedIssuers),
+    [env.ALLOWED_ORIGINS]: options.allowedOrigins ?? process.env.ALLOWED_ORIGINS ?? 'http://localhost:5173',
   });
   const admin = new DynamoDBClient(localDynamoClientConfig(dynamo.endpoint));
   await ensureTable(admin, tableName);
@@ -131,7 +140,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   // Loaded only now, so every module reads the environment set above.
   const { deliveries, documentClient, planRepository } = await import('../functions/platform/dynamo.ts');
-  const projections = await import('../functions/consumers/projections.ts');
   const { createRelay } = await import('../functions/consumers/relay.ts');
   const auditArchive = await import('../functions/consumers/audit-archive.ts');
   const { createNotificationHandler } = await import('../functions/consumers/notifications.ts');
@@ -143,8 +151,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       repository: { ...planRepository(), ...deliveries() },
     }),
   });
-  const relay = createRelay(bus, 'local', { maxAttempts: 1, baseDelayMs: 0, sleep: async () => undefined });
-  const stream = attachLocalStream(documentClient(), [projections.handler, relay]);
+  // Each stream consumer's own handler, but the relay's publishes to the local bus, not EventBridge.
+  const localOnly: Record<string, StreamConsumer> = {
+    relay: createRelay(bus, 'local', { maxAttempts: 1, baseDelayMs: 0, sleep: async () => undefined }),
+  };
+  const consumers = await Promise.all(
+    Object.entries(options.streamConsumers ?? deployedStreamConsumers).map(
+      async ([name, entry]) =>
+        localOnly[name] ??
+        ((await import(new URL(`../${entry}`, import.meta.url).href)).handler as StreamConsumer),
+    ),
+  );
+  const stream = attachLocalStream(documentClient(), consumers);
   const handlers = Object.fromEntries(
     await Promise.all(
       Object.entries(httpFunctions).map(async ([name, entry]) => [

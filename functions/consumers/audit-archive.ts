@@ -1,5 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { auditBucket } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
 import { s3Client } from '../platform/s3.ts';
 
@@ -40,6 +41,6 @@ export const createAuditArchive =
 
 let archive: ReturnType<typeof createAuditArchive> | undefined;
 export const handler = async (event: ArchivedEvent): Promise<void> => {
-  archive ??= createAuditArchive(s3Client(), process.env.AUDIT_BUCKET ?? '');
+  archive ??= createAuditArchive(s3Client(), auditBucket());
   return archive(event);
 };

@@ -9,7 +9,8 @@ import {
 } from '../../domain/notifications.ts';
 import type { OrganisationEntry } from '../../domain/organisation.ts';
 import { detailSchemas } from '../../events/catalogue.ts';
-import { eventSource } from '../../events/wire.ts';
+import { eventSource } from '../../events/source.ts';
+import { senderAddress, serviceUrl } from '../platform/config.ts';
 import type { Deliveries } from '../platform/deliveries.ts';
 import { deliveries, planRepository } from '../platform/dynamo.ts';
 import { logger } from '../platform/logger.ts';
@@ -163,17 +164,11 @@ export const createNotificationHandler = ({ mailer, serviceUrl, repository }: No
 
 let notify: ReturnType<typeof createNotificationHandler> | undefined;
 
-const required = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
 /** The Lambda entry: SES, from SENDER_ADDRESS, pointing people to SERVICE_URL. */
 export const handler = async (event: EventBridgeEvent<string, Record<string, unknown>>): Promise<void> => {
   notify ??= createNotificationHandler({
-    mailer: sesMailer(required('SENDER_ADDRESS')),
-    serviceUrl: required('SERVICE_URL'),
+    mailer: sesMailer(senderAddress()),
+    serviceUrl: serviceUrl(),
     repository: { ...planRepository(), ...deliveries() },
   });
   return notify(event);

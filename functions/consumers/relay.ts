@@ -10,6 +10,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { DomainEvent } from '../../domain/events.ts';
 import { toEntry } from '../../events/wire.ts';
+import { eventBusName } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
 
 /** Puts entries on the bus; returns one result per entry, in order (an `ErrorCode` marks a failure). */
@@ -78,7 +79,7 @@ const eventBridgePublisher = (): Publish => {
 
 let relay: ReturnType<typeof createRelay> | undefined;
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  relay ??= createRelay(eventBridgePublisher(), process.env.EVENT_BUS_NAME ?? 'default', {
+  relay ??= createRelay(eventBridgePublisher(), eventBusName(), {
     maxAttempts: 4,
     baseDelayMs: 100,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

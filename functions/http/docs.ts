@@ -69,10 +69,9 @@ const page = (hash: string) => `<!doctype html>
 let html: string | undefined;
 
 export const handler = httpApi(
-  [
-    {
-      method: 'GET',
-      path: '/docs',
+  'docs',
+  {
+    getApiReference: {
       handler: async () => {
         html ??= page(redoc().hash);
         return {
@@ -86,9 +85,7 @@ export const handler = httpApi(
         };
       },
     },
-    {
-      method: 'GET',
-      path: '/docs/redoc.standalone.js',
+    getApiReferenceScript: {
       handler: async (event) => {
         const { body, hash } = redoc();
         // The page names the script by its hash, so that URL never changes meaning: cache it for good.
@@ -103,7 +100,7 @@ export const handler = httpApi(
         };
       },
     },
-  ],
+  },
   // The page's own policy, above, instead of the API's (which allows no script at all).
   { securityHeaders: { contentSecurityPolicy: false } },
 );

@@ -26,7 +26,7 @@ import {
   WithdrawBody,
   Worklist,
 } from './contract.ts';
-import { type RouteSpec, routes } from './routes.ts';
+import { type RouteEntry, type RouteKey, routes } from './routes.ts';
 
 /** The groups of the reference, in the order it shows them. */
 export const tags = [
@@ -64,8 +64,8 @@ type Tag = (typeof tags)[number]['name'];
 
 type ErrorStatus = 400 | 403 | 404 | 409 | 422 | 428;
 
+/** The reference's part of a route: its text, and its request and response schemas. */
 type Operation = {
-  operationId: string;
   tag: Tag;
   summary: string;
   description: string;
@@ -73,17 +73,6 @@ type Operation = {
   /** Also answers 201, with the same body and headers, when the write created the thing. */
   created?: string;
   body?: z.ZodMiniType;
-  /** A change: `If-Match` with the revision it is based on (412 when stale, 428 when required and missing). */
-  ifMatch?: 'required' | 'optional';
-  /** A creating POST: accepts `Idempotency-Key`, answers 201 with `Location`. */
-  idempotent?: boolean;
-  /** The answer carries the revision as its `ETag`. */
-  etag?: boolean;
-  /** Staff outside the care team may read with `Break-Glass: <reason>`. */
-  breakGlass?: boolean;
-  /** An audited read: `?purpose=` goes into the access record. */
-  purpose?: boolean;
-  paged?: boolean;
   query?: z.ZodMiniObject;
   /** The answers particular to this operation; the ones every route of its kind shares are added below. */
   errors?: Partial<Record<ErrorStatus, string>>;
@@ -93,33 +82,29 @@ const Plan = PlanView;
 const staffOutsideCareTeam =
   'Staff outside the patient’s care team and outside urgent care get 403 unless they send `Break-Glass`.';
 
-/** Every route's contract; a test checks this table and routes.ts name the same routes. */
-export const operations: Record<string, Operation> = {
-  'GET /health': {
-    operationId: 'getHealth',
+/** Every route's reference, by its key in the registry: tsc insists on one per route, no more. */
+export const operations: Record<RouteKey, Operation> = {
+  getHealth: {
     tag: 'Service',
     summary: 'Liveness',
     description: 'Answers `{"status":"ok"}` when the function answers; touches no data.',
     ok: { status: 200, description: 'The service is up', schema: z.object({ status: z.literal('ok') }) },
   },
-  'GET /openapi.json': {
-    operationId: 'getOpenApiDocument',
+  getOpenApiDocument: {
     tag: 'Service',
     summary: 'The OpenAPI document',
     description:
       'This document, OpenAPI 3.1, generated from the same zod schemas the handlers validate requests with.',
     ok: { status: 200, description: 'The OpenAPI 3.1 document', schema: z.looseObject({}) },
   },
-  'GET /docs': {
-    operationId: 'getApiReference',
+  getApiReference: {
     tag: 'Service',
     summary: 'The API reference (this page)',
     description:
       'A page that renders `openapi.json` with Redoc. Everything it loads comes from this API: no CDN, no fonts from elsewhere, which its Content-Security-Policy enforces.',
     ok: { status: 200, description: 'The HTML page', schema: z.string(), mediaType: 'text/html' },
   },
-  'GET /docs/redoc.standalone.js': {
-    operationId: 'getApiReferenceScript',
+  getApiReferenceScript: {
     tag: 'Service',
     summary: 'The API reference’s script',
     description:
@@ -131,59 +116,48 @@ export const operations: Record<string, Operation> = {
     }),
     ok: { status: 200, description: 'The script', schema: z.string(), mediaType: 'text/javascript' },
   },
-  'POST /patients': {
-    operationId: 'enrolPatient',
+  enrolPatient: {
     tag: 'Patients',
     summary: 'Enrol a patient',
     description:
       'Enrols a patient: NHS number, name, birth date, postcode, GP practice (its ODS code, which joins the care team) and, optionally, an email address for notifications. A patient enrols themself; clinicians enrol the patients they care for.',
     body: PatientProfile,
     ok: { status: 201, description: 'Enrolled', schema: Patient },
-    idempotent: true,
     errors: {
       403: 'A patient enrolling another NHS number, or a role that does not enrol patients',
       409: 'The patient is already enrolled',
     },
   },
-  'GET /patients/{nhs}': {
-    operationId: 'getPatient',
+  getPatient: {
     tag: 'Patients',
     summary: 'Demographics',
     description: `The patient’s demographics and when they were enrolled, for their care team, urgent care, the patient and their carers. Audited. ${staffOutsideCareTeam}`,
     ok: { status: 200, description: 'The patient', schema: Patient },
-    breakGlass: true,
-    purpose: true,
     errors: {
       403: 'Not the patient, their care team or urgent care (the same answer whether or not the patient is enrolled)',
       404: 'No patient with this NHS number is enrolled',
     },
   },
-  'POST /patients/{nhs}/plan': {
-    operationId: 'createPlan',
+  createPlan: {
     tag: 'Plan',
     summary: 'Create the first draft',
     description:
       'Starts the patient’s plan as a draft, optionally with sections. The patient, their carers with a co-author grant, and the clinicians of the care team may start it.',
     body: CreatePlanBody,
     ok: { status: 201, description: 'The new draft, revision 1', schema: Plan },
-    idempotent: true,
-    etag: true,
     errors: {
       403: 'Not allowed to start this patient’s plan, or a section the caller may not write',
       404: 'The patient is not enrolled: enrol first',
       409: 'The patient already has a plan: change it with PATCH',
     },
   },
-  'PATCH /patients/{nhs}/plan': {
-    operationId: 'editPlan',
+  editPlan: {
     tag: 'Plan',
     summary: 'Merge sections into the draft',
     description:
       'Each section given replaces that section of the draft whole; the others are kept. A draft is made from the published version if there is none. Patients and carers write their own sections, clinicians every section; a change by anyone who is not a ratifier waits in the draft until a ratifier publishes it.',
     body: EditPlanBody,
     ok: { status: 200, description: 'The plan after the change', schema: Plan },
-    ifMatch: 'required',
-    etag: true,
     errors: {
       403: 'A section the caller may not write (named in the detail), or not an author of this plan',
       404: 'This patient has no plan',
@@ -191,32 +165,26 @@ export const operations: Record<string, Operation> = {
       422: 'No section given',
     },
   },
-  'POST /patients/{nhs}/plan/submit': {
-    operationId: 'submitPlan',
+  submitPlan: {
     tag: 'Plan',
     summary: 'Submit for ratification',
     description:
       'Sends the draft to an organisation (by ODS code), optionally to a named clinician there, for ratification; it appears on that organisation’s worklist and the draft is locked for the patient.',
     body: SubmitBody,
     ok: { status: 200, description: 'The plan, submitted', schema: Plan },
-    ifMatch: 'required',
-    etag: true,
     errors: {
       403: 'Not the patient, a carer with a co-author grant, or a clinician of the care team',
       404: 'This patient has no plan',
       409: 'No draft, already submitted, or the plan is withdrawn or closed',
     },
   },
-  'POST /patients/{nhs}/plan/ratify': {
-    operationId: 'ratifyPlan',
+  ratifyPlan: {
     tag: 'Plan',
     summary: 'Publish the draft as the next version',
     description:
       'A ratifier (GP, consultant, specialist nurse) publishes the draft as version N+1: from then on it is what urgent care sees. A ratifier may ratify a draft submitted to their organisation or written by it, never one submitted to another organisation. The body is optional.',
     body: RatifyBody,
     ok: { status: 200, description: 'The plan, published', schema: Plan },
-    ifMatch: 'required',
-    etag: true,
     errors: {
       403: 'Not a ratifier, or the draft was submitted to another organisation',
       404: 'This patient has no plan',
@@ -224,48 +192,39 @@ export const operations: Record<string, Operation> = {
       422: 'Consent to share is withdrawn in the draft: withdraw the plan instead',
     },
   },
-  'POST /patients/{nhs}/plan/return': {
-    operationId: 'returnPlan',
+  returnPlan: {
     tag: 'Plan',
     summary: 'Return to the author with comments',
     description:
       'A ratifier of the organisation it was sent to returns a submitted draft to its authors, with comments; it is an editing draft again.',
     body: ReturnBody,
     ok: { status: 200, description: 'The plan, back in draft', schema: Plan },
-    ifMatch: 'required',
-    etag: true,
     errors: {
       403: 'Not a ratifier, or the draft was submitted to another organisation',
       404: 'This patient has no plan',
       409: 'Only a submitted plan can be returned',
     },
   },
-  'POST /patients/{nhs}/plan/withdraw': {
-    operationId: 'withdrawPlan',
+  withdrawPlan: {
     tag: 'Plan',
     summary: 'Withdraw consent: stop sharing',
     description:
       'The patient, or a ratifier, withdraws the plan with a reason: it stops being shared at once (the crisis summary answers 404) and its history stays for audit.',
     body: WithdrawBody,
     ok: { status: 200, description: 'The plan, withdrawn', schema: Plan },
-    ifMatch: 'required',
-    etag: true,
     errors: {
       403: 'Not the patient or a ratifier of the care team',
       404: 'This patient has no plan',
       409: 'The plan is already withdrawn or closed',
     },
   },
-  'POST /patients/{nhs}/death': {
-    operationId: 'recordDeath',
+  recordDeath: {
     tag: 'Plan',
     summary: 'Record a death: the plan is closed',
     description:
       'Records the date and place of death and, where it differs from the preferred place, why; the plan is closed. Ratifiers, paramedics and A&E clinicians record deaths. `If-Match` is checked when sent but not required: a crew recording a death has no plan revision in hand.',
     body: DeathBody,
     ok: { status: 200, description: 'The plan, closed', schema: Plan },
-    ifMatch: 'optional',
-    etag: true,
     errors: {
       403: 'A role that does not record deaths',
       404: 'This patient has no plan',
@@ -273,95 +232,74 @@ export const operations: Record<string, Operation> = {
       422: 'The date is in the future, or the place differs from the preferred place without `reasonIfNotPreferred`',
     },
   },
-  'GET /patients/{nhs}/plan': {
-    operationId: 'getPlan',
+  getPlan: {
     tag: 'Plan',
     summary: 'The plan',
     description: `The plan: its status, revision (also the \`ETag\`), the last published version and, for those who may see it (the patient, carers, authors and the ratifier it was sent to), the draft. Audited. ${staffOutsideCareTeam}`,
     ok: { status: 200, description: 'The plan', schema: Plan },
-    etag: true,
-    breakGlass: true,
-    purpose: true,
     errors: {
       403: 'Not the patient, a carer with a grant, the care team or urgent care',
       404: 'No plan, or none shared with the caller (a draft, or a withdrawn or closed plan)',
     },
   },
-  'GET /patients/{nhs}/plan/versions': {
-    operationId: 'listPlanVersions',
+  listPlanVersions: {
     tag: 'Plan history',
     summary: 'Published versions, newest first',
     description: `Each published version’s number, when and by whom it was ratified. Audited. ${staffOutsideCareTeam}`,
     ok: { status: 200, description: 'A page of versions', schema: VersionList },
-    breakGlass: true,
-    purpose: true,
-    paged: true,
     errors: {
       403: 'Not the patient, a carer with a grant, the care team or urgent care',
       404: 'No plan, or none shared with the caller',
     },
   },
-  'GET /patients/{nhs}/plan/versions/{n}': {
-    operationId: 'getPlanVersion',
+  getPlanVersion: {
     tag: 'Plan history',
     summary: 'One published version',
     description: `Published version \`n\`, whole and unchanged. Audited. ${staffOutsideCareTeam}`,
     ok: { status: 200, description: 'The version', schema: PublishedVersion },
-    breakGlass: true,
-    purpose: true,
     errors: {
       403: 'Not the patient, a carer with a grant, the care team or urgent care',
       404: 'No plan shared with the caller, or no such version',
     },
   },
-  'GET /patients/{nhs}/plan/summary': {
-    operationId: 'getCrisisSummary',
+  getCrisisSummary: {
     tag: 'Urgent care',
     summary: 'The crisis summary',
     description: `What a crew needs in the first minute, from the last published version: CPR decision, ceiling of treatment and care priority, preferred place of death, anticipatory medicines, key contacts, home access, the version and when it was ratified. One read, audited with its \`purpose\`. ${staffOutsideCareTeam}`,
     ok: { status: 200, description: 'The crisis summary', schema: CrisisSummary },
-    breakGlass: true,
-    purpose: true,
     errors: {
       403: 'Not urgent care, the care team or the patient',
       404: 'No version is published yet, or the plan is withdrawn or closed (then it is not shared)',
     },
   },
-  'GET /patients/{nhs}/access-log': {
-    operationId: 'getAccessLog',
+  getAccessLog: {
     tag: 'Audit',
     summary: 'Who read or changed the plan',
     description:
       'Every read and change of the patient’s plan, newest first: when, who (id, role, organisation), what, the purpose given, and whether it was a break-glass read. The patient and their carers see it all; a privacy officer sees their own organisation’s entries.',
     ok: { status: 200, description: 'A page of the access log', schema: AccessLog },
-    paged: true,
     errors: {
       403: 'Not the patient, one of their carers, or a privacy officer',
       404: 'No patient with this NHS number is enrolled',
     },
   },
-  'GET /worklist/ratifications': {
-    operationId: 'listRatifications',
+  listRatifications: {
     tag: 'Worklists',
     summary: 'Plans submitted to the caller’s organisation',
     description:
       'The plans waiting for a ratifier of the caller’s organisation, oldest first, with who submitted them and the clinician named, if any.',
     ok: { status: 200, description: 'A page of the worklist', schema: Worklist },
-    paged: true,
     errors: { 403: 'Not a ratifier (GP, consultant, specialist nurse)' },
   },
-  'GET /break-glass-reports': {
-    operationId: 'listBreakGlassReports',
+  listBreakGlassReports: {
     tag: 'Audit',
     summary: 'Break-glass reads by the caller’s organisation',
     description:
       'For privacy officers: every break-glass read by their organisation’s staff (who, which patient, the reason given), as the email alerting them says.',
     ok: { status: 200, description: 'A page of break-glass reads', schema: BreakGlassReports },
-    paged: true,
     errors: { 403: 'Not a privacy officer' },
   },
-  'PUT /organisations/{ods}': {
-    operationId: 'putOrganisation',
+  putOrganisation: {
     tag: 'Organisations',
     summary: 'Register or replace an organisation',
     description:
@@ -369,21 +307,17 @@ export const operations: Record<string, Operation> = {
     body: Organisation,
     ok: { status: 200, description: 'The entry, replaced', schema: RegisteredOrganisation },
     created: 'The entry, registered',
-    ifMatch: 'optional',
-    etag: true,
     errors: {
       403: 'Not an admin, or the admin of another organisation',
       428: 'The entry exists: send If-Match with its ETag to replace it',
     },
   },
-  'GET /organisations/{ods}': {
-    operationId: 'getOrganisation',
+  getOrganisation: {
     tag: 'Organisations',
     summary: 'An organisation in the registry',
     description:
       'The organisation’s registry entry, with when and by whom it was last written, and its `ETag` for replacing it. Its own admin, or a service administrator.',
     ok: { status: 200, description: 'The organisation', schema: RegisteredOrganisation },
-    etag: true,
     errors: {
       403: 'Not an admin, or the admin of another organisation',
       404: 'No organisation with this ODS code is registered',
@@ -425,7 +359,7 @@ const either = (...reasons: (string | false | undefined)[]): string | undefined 
   return given.length ? given.join('; or ') : undefined;
 };
 
-const pathParams = (route: RouteSpec) =>
+const pathParams = (route: RouteEntry) =>
   route.path.includes('{nhs}')
     ? z.object({
         nhs: NhsNumber,
@@ -446,31 +380,29 @@ const pathParams = (route: RouteSpec) =>
         })
       : undefined;
 
-const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
-  const op = operations[`${route.method} ${route.path}`];
-  if (!op) throw new Error(`no OpenAPI operation for ${route.method} ${route.path}`);
+const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
+  const op = operations[route.key];
   const path = pathParams(route);
+  const ifMatch = route.reads?.['If-Match'];
+  const idempotent = route.reads?.['Idempotency-Key'] !== undefined;
   const header = z.object({
-    ...(op.ifMatch && {
-      'If-Match': (op.ifMatch === 'required' ? z.string() : z.optional(z.string())).register(
-        z.globalRegistry,
-        {
-          description:
-            op.ifMatch === 'required'
-              ? 'The `ETag` this change is based on'
-              : 'The `ETag` this change is based on: checked when sent',
-          example: '"7"',
-        },
-      ),
+    ...(ifMatch && {
+      'If-Match': (ifMatch === 'required' ? z.string() : z.optional(z.string())).register(z.globalRegistry, {
+        description:
+          ifMatch === 'required'
+            ? 'The `ETag` this change is based on'
+            : 'The `ETag` this change is based on: checked when sent',
+        example: '"7"',
+      }),
     }),
-    ...(op.idempotent && {
+    ...(idempotent && {
       'Idempotency-Key': z.optional(z.string().check(z.regex(/^[\w-]{8,128}$/))).register(z.globalRegistry, {
         description:
           'Any unique value (e.g. a UUID): a retry with the same key and body gets the first answer again',
         example: '3f1c9a52-6b1e-4f0e-9a57-2d8c1b7e4a10',
       }),
     }),
-    ...(op.breakGlass && {
+    ...(route.reads?.['Break-Glass'] && {
       'Break-Glass': z
         .optional(z.string().check(z.minLength(10), z.maxLength(500)))
         .register(z.globalRegistry, {
@@ -481,13 +413,13 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
     }),
   });
   const query = z.object({
-    ...(op.purpose && {
+    ...(route.purpose && {
       purpose: z.optional(z.string().check(z.maxLength(200))).register(z.globalRegistry, {
         description: 'Why the plan is read: kept in the access record',
         example: '999 call',
       }),
     }),
-    ...(op.paged && {
+    ...(route.paged && {
       limit: z
         .optional(z.int().check(z.minimum(1), z.maximum(200)))
         .register(z.globalRegistry, { description: 'Items per page (default 50)', example: 50 }),
@@ -497,10 +429,12 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
     }),
     ...op.query?.shape,
   });
-  const validated = Boolean(path || op.body || op.paged || op.purpose || op.breakGlass || op.idempotent);
+  const validated = Boolean(
+    path || op.body || route.paged || route.purpose || route.reads?.['Break-Glass'] || idempotent,
+  );
   const okHeaders = z.object({
-    ...(op.etag && { ETag }),
-    ...(op.idempotent && { Location }),
+    ...(route.sends?.includes('ETag') && { ETag }),
+    ...(route.sends?.includes('Location') && { Location }),
   });
   const success = (description: string): ZodOpenApiResponseObject => ({
     description,
@@ -526,16 +460,16 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
     }),
     404: errors[404] ? problem(errors[404]) : undefined,
     409:
-      errors[409] || op.idempotent
+      errors[409] || idempotent
         ? problem(
             either(
               errors[409],
-              op.idempotent && 'A request with this Idempotency-Key is still being processed: retry shortly',
+              idempotent && 'A request with this Idempotency-Key is still being processed: retry shortly',
             ) ?? '',
-            op.idempotent ? z.object({ 'Retry-After': RetryAfter }) : undefined,
+            idempotent ? z.object({ 'Retry-After': RetryAfter }) : undefined,
           )
         : undefined,
-    ...(op.ifMatch && {
+    ...(ifMatch && {
       412: problem(
         'Changed since the revision in If-Match: `currentRevision` in the body and the `ETag` header give the current one',
         z.object({ ETag }),
@@ -546,12 +480,12 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
       415: problem('The body is not JSON: send `Content-Type: application/json`'),
     }),
     422:
-      errors[422] || op.idempotent
+      errors[422] || idempotent
         ? problem(
-            either(errors[422], op.idempotent && 'This Idempotency-Key was used with a different body') ?? '',
+            either(errors[422], idempotent && 'This Idempotency-Key was used with a different body') ?? '',
           )
         : undefined,
-    ...((op.ifMatch === 'required' || errors[428]) && { 428: problem(errors[428] ?? 'If-Match is missing') }),
+    ...((ifMatch === 'required' || errors[428]) && { 428: problem(errors[428] ?? 'If-Match is missing') }),
     429: problem('Too many requests: the API’s throttle (AWS); retry after a pause'),
     ...(route.auth && {
       503: problem(
@@ -561,7 +495,7 @@ const operationFor = (route: RouteSpec): ZodOpenApiOperationObject => {
     }),
   };
   return {
-    operationId: op.operationId,
+    operationId: route.key,
     tags: [op.tag],
     summary: op.summary,
     description: op.description,

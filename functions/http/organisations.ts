@@ -79,7 +79,7 @@ const get = authenticated(async (request) => {
   return entryResponse(entry, 200);
 });
 
-export const handler = httpApi([
-  { method: 'PUT', path: '/organisations/{ods}', handler: put },
-  { method: 'GET', path: '/organisations/{ods}', handler: get },
-]);
+export const handler = httpApi('organisations', {
+  putOrganisation: { handler: put },
+  getOrganisation: { handler: get },
+});

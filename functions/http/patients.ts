@@ -53,7 +53,7 @@ const demographics = authenticated(async (request) => {
   return json(200, { ...record.profile, enrolledAt: record.enrolledAt });
 });
 
-export const handler = httpApi([
-  { method: 'POST', path: '/patients', handler: enrol },
-  { method: 'GET', path: '/patients/{nhs}', handler: demographics },
-]);
+export const handler = httpApi('patients', {
+  enrolPatient: { handler: enrol },
+  getPatient: { handler: demographics },
+});

@@ -151,36 +151,24 @@ const create = authenticated(
   }),
 );
 
-export const handler = httpApi([
-  { method: 'POST', path: '/patients/{nhs}/plan', handler: create },
-  {
-    method: 'PATCH',
-    path: '/patients/{nhs}/plan',
+export const handler = httpApi('planCommands', {
+  createPlan: { handler: create },
+  editPlan: {
     handler: planCommand('edit', EditPlanBody, (p, b, c) => editDraft(p, b.sections, c)),
   },
-  {
-    method: 'POST',
-    path: '/patients/{nhs}/plan/submit',
+  submitPlan: {
     handler: planCommand('submit', SubmitBody, submitPlan),
   },
-  {
-    method: 'POST',
-    path: '/patients/{nhs}/plan/ratify',
+  ratifyPlan: {
     handler: planCommand('ratify', RatifyBody, ratifyPlan),
   },
-  {
-    method: 'POST',
-    path: '/patients/{nhs}/plan/return',
+  returnPlan: {
     handler: planCommand('return', ReturnBody, returnPlan),
   },
-  {
-    method: 'POST',
-    path: '/patients/{nhs}/plan/withdraw',
+  withdrawPlan: {
     handler: planCommand('withdraw', WithdrawBody, withdrawPlan),
   },
-  {
-    method: 'POST',
-    path: '/patients/{nhs}/death',
+  recordDeath: {
     handler: planCommand('recordDeath', DeathBody, recordDeath, { ifMatch: 'optional' }),
   },
-]);
+});

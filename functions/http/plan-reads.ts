@@ -16,19 +16,15 @@ const paged = async <T>(load: () => Promise<Page<T>>): Promise<Page<T>> => {
   }
 };
 
-export const handler = httpApi([
-  {
-    method: 'GET',
-    path: '/patients/{nhs}/plan',
+export const handler = httpApi('planReads', {
+  getPlan: {
     handler: authenticated(async (request) => {
       const { nhsNumber, plan, relationship } = await readablePlan(request);
       await auditRead(request, nhsNumber, 'read_plan', relationship);
       return json(200, planView(plan, request.actor, relationship), { ETag: etag(plan.revision) });
     }),
   },
-  {
-    method: 'GET',
-    path: '/patients/{nhs}/plan/versions',
+  listPlanVersions: {
     handler: authenticated(async (request) => {
       const page = pageParams(request);
       const { nhsNumber, relationship } = await readablePlan(request);
@@ -44,9 +40,7 @@ export const handler = httpApi([
       });
     }),
   },
-  {
-    method: 'GET',
-    path: '/patients/{nhs}/plan/versions/{n}',
+  getPlanVersion: {
     handler: authenticated(async (request) => {
       const n = Number(request.params.n);
       if (!Number.isInteger(n) || n < 1)
@@ -60,9 +54,7 @@ export const handler = httpApi([
       return json(200, publishedView(version, relationship));
     }),
   },
-  {
-    method: 'GET',
-    path: '/patients/{nhs}/access-log',
+  getAccessLog: {
     handler: authenticated(async (request) => {
       const nhsNumber = nhsNumberParam(request);
       onlyOwnRecord(request, nhsNumber);
@@ -74,22 +66,18 @@ export const handler = httpApi([
       return json(200, await paged(() => listings().listAccessLog(nhsNumber, page, organisation)));
     }),
   },
-  {
-    method: 'GET',
-    path: '/break-glass-reports',
+  listBreakGlassReports: {
     handler: authenticated(async (request) => {
       const { organisation } = allowed(reviewBreakGlass(request.actor));
       const page = pageParams(request);
       return json(200, await paged(() => listings().listBreakGlass(organisation, page)));
     }),
   },
-  {
-    method: 'GET',
-    path: '/worklist/ratifications',
+  listRatifications: {
     handler: authenticated(async (request) => {
       const { organisation } = allowed(readWorklist(request.actor, 'ratifications'));
       const page = pageParams(request);
       return json(200, await paged(() => listings().listAwaitingRatification(organisation, page)));
     }),
   },
-]);
+});

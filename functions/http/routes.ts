@@ -1,7 +1,11 @@
 /**
- * Every route of the HTTP API (docs/api.md) and the Lambda function that serves it. The CDK stack
- * builds API Gateway methods from this list and the local runtime dispatches with it, so the
- * two can never disagree.
+ * The route registry: every route of the HTTP API (docs/api.md), keyed by its operationId, with
+ * the Lambda function that serves it and the headers it reads and sends. The CDK stack builds API
+ * Gateway methods from it, the local runtime dispatches with it, each handler binds its routes to
+ * it by key (`httpApi`), and openapi.ts documents it: none of them can disagree.
+ *
+ * It holds no schema and no prose, so every function can carry it: the request and response
+ * schemas and the reference text are in openapi.ts, typed by the same keys.
  */
 export const httpFunctions = {
   meta: 'functions/http/meta.ts',
@@ -15,29 +19,169 @@ export const httpFunctions = {
 export type HttpFunctionName = keyof typeof httpFunctions;
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT';
-export type RouteSpec = { method: HttpMethod; path: string; fn: HttpFunctionName; auth: boolean };
+export type RouteSpec = {
+  method: HttpMethod;
+  path: string;
+  fn: HttpFunctionName;
+  /** Needs a bearer token; the others are public. */
+  auth: boolean;
+  /** Request headers it reads: `If-Match` required (428 without) or checked when sent. */
+  reads?: {
+    'If-Match'?: 'required' | 'optional';
+    /** A creating POST: a retry with the same key and body gets the first answer again. */
+    'Idempotency-Key'?: 'optional';
+    /** Staff outside the care team may read with a reason: flagged and reported. */
+    'Break-Glass'?: 'optional';
+  };
+  /** Response headers of its success: the revision as `ETag`, the created thing's `Location`. */
+  sends?: readonly ('ETag' | 'Location')[];
+  /** An audited read: `?purpose=` goes into the access record. */
+  purpose?: true;
+  /** A list: `?limit=` and `?next=`. */
+  paged?: true;
+};
 
-export const routes: readonly RouteSpec[] = [
-  { method: 'GET', path: '/health', fn: 'meta', auth: false },
-  { method: 'GET', path: '/openapi.json', fn: 'meta', auth: false },
-  { method: 'GET', path: '/docs', fn: 'docs', auth: false },
-  { method: 'GET', path: '/docs/redoc.standalone.js', fn: 'docs', auth: false },
-  { method: 'POST', path: '/patients', fn: 'patients', auth: true },
-  { method: 'GET', path: '/patients/{nhs}', fn: 'patients', auth: true },
-  { method: 'POST', path: '/patients/{nhs}/plan', fn: 'planCommands', auth: true },
-  { method: 'PATCH', path: '/patients/{nhs}/plan', fn: 'planCommands', auth: true },
-  { method: 'POST', path: '/patients/{nhs}/plan/submit', fn: 'planCommands', auth: true },
-  { method: 'POST', path: '/patients/{nhs}/plan/ratify', fn: 'planCommands', auth: true },
-  { method: 'POST', path: '/patients/{nhs}/plan/return', fn: 'planCommands', auth: true },
-  { method: 'POST', path: '/patients/{nhs}/plan/withdraw', fn: 'planCommands', auth: true },
-  { method: 'POST', path: '/patients/{nhs}/death', fn: 'planCommands', auth: true },
-  { method: 'GET', path: '/patients/{nhs}/plan', fn: 'planReads', auth: true },
-  { method: 'GET', path: '/patients/{nhs}/plan/versions', fn: 'planReads', auth: true },
-  { method: 'GET', path: '/patients/{nhs}/plan/versions/{n}', fn: 'planReads', auth: true },
-  { method: 'GET', path: '/patients/{nhs}/access-log', fn: 'planReads', auth: true },
-  { method: 'GET', path: '/worklist/ratifications', fn: 'planReads', auth: true },
-  { method: 'GET', path: '/break-glass-reports', fn: 'planReads', auth: true },
-  { method: 'GET', path: '/patients/{nhs}/plan/summary', fn: 'summary', auth: true },
-  { method: 'PUT', path: '/organisations/{ods}', fn: 'organisations', auth: true },
-  { method: 'GET', path: '/organisations/{ods}', fn: 'organisations', auth: true },
-];
+const breakGlassRead = { reads: { 'Break-Glass': 'optional' }, purpose: true } as const;
+const planChange = { reads: { 'If-Match': 'required' }, sends: ['ETag'] } as const;
+
+export const routeTable = {
+  getHealth: { method: 'GET', path: '/health', fn: 'meta', auth: false },
+  getOpenApiDocument: { method: 'GET', path: '/openapi.json', fn: 'meta', auth: false },
+  getApiReference: { method: 'GET', path: '/docs', fn: 'docs', auth: false },
+  getApiReferenceScript: { method: 'GET', path: '/docs/redoc.standalone.js', fn: 'docs', auth: false },
+  enrolPatient: {
+    method: 'POST',
+    path: '/patients',
+    fn: 'patients',
+    auth: true,
+    reads: { 'Idempotency-Key': 'optional' },
+    sends: ['Location'],
+  },
+  getPatient: { method: 'GET', path: '/patients/{nhs}', fn: 'patients', auth: true, ...breakGlassRead },
+  createPlan: {
+    method: 'POST',
+    path: '/patients/{nhs}/plan',
+    fn: 'planCommands',
+    auth: true,
+    reads: { 'Idempotency-Key': 'optional' },
+    sends: ['ETag', 'Location'],
+  },
+  editPlan: { method: 'PATCH', path: '/patients/{nhs}/plan', fn: 'planCommands', auth: true, ...planChange },
+  submitPlan: {
+    method: 'POST',
+    path: '/patients/{nhs}/plan/submit',
+    fn: 'planCommands',
+    auth: true,
+    ...planChange,
+  },
+  ratifyPlan: {
+    method: 'POST',
+    path: '/patients/{nhs}/plan/ratify',
+    fn: 'planCommands',
+    auth: true,
+    ...planChange,
+  },
+  returnPlan: {
+    method: 'POST',
+    path: '/patients/{nhs}/plan/return',
+    fn: 'planCommands',
+    auth: true,
+    ...planChange,
+  },
+  withdrawPlan: {
+    method: 'POST',
+    path: '/patients/{nhs}/plan/withdraw',
+    fn: 'planCommands',
+    auth: true,
+    ...planChange,
+  },
+  recordDeath: {
+    method: 'POST',
+    path: '/patients/{nhs}/death',
+    fn: 'planCommands',
+    auth: true,
+    // A crew recording a death has no plan revision in hand: checked when sent.
+    reads: { 'If-Match': 'optional' },
+    sends: ['ETag'],
+  },
+  getPlan: {
+    method: 'GET',
+    path: '/patients/{nhs}/plan',
+    fn: 'planReads',
+    auth: true,
+    ...breakGlassRead,
+    sends: ['ETag'],
+  },
+  listPlanVersions: {
+    method: 'GET',
+    path: '/patients/{nhs}/plan/versions',
+    fn: 'planReads',
+    auth: true,
+    ...breakGlassRead,
+    paged: true,
+  },
+  getPlanVersion: {
+    method: 'GET',
+    path: '/patients/{nhs}/plan/versions/{n}',
+    fn: 'planReads',
+    auth: true,
+    ...breakGlassRead,
+  },
+  getAccessLog: {
+    method: 'GET',
+    path: '/patients/{nhs}/access-log',
+    fn: 'planReads',
+    auth: true,
+    paged: true,
+  },
+  listRatifications: {
+    method: 'GET',
+    path: '/worklist/ratifications',
+    fn: 'planReads',
+    auth: true,
+    paged: true,
+  },
+  listBreakGlassReports: {
+    method: 'GET',
+    path: '/break-glass-reports',
+    fn: 'planReads',
+    auth: true,
+    paged: true,
+  },
+  getCrisisSummary: {
+    method: 'GET',
+    path: '/patients/{nhs}/plan/summary',
+    fn: 'summary',
+    auth: true,
+    ...breakGlassRead,
+  },
+  putOrganisation: {
+    method: 'PUT',
+    path: '/organisations/{ods}',
+    fn: 'organisations',
+    auth: true,
+    reads: { 'If-Match': 'optional' },
+    sends: ['ETag'],
+  },
+  getOrganisation: {
+    method: 'GET',
+    path: '/organisations/{ods}',
+    fn: 'organisations',
+    auth: true,
+    sends: ['ETag'],
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+/** A route's stable key: its operationId in the OpenAPI document. */
+export type RouteKey = keyof typeof routeTable;
+/** The keys of the routes one function serves. */
+export type RouteKeyOf<F extends HttpFunctionName> = {
+  [K in RouteKey]: (typeof routeTable)[K]['fn'] extends F ? K : never;
+}[RouteKey];
+
+export type RouteEntry = RouteSpec & { key: RouteKey };
+/** Every route, in the registry's order. */
+export const routes: readonly RouteEntry[] = Object.entries(routeTable).map(([key, spec]) => ({
+  key: key as RouteKey,
+  ...(spec as RouteSpec),
+}));

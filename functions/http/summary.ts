@@ -7,10 +7,8 @@ import { auditRead, readablePlan } from './reads.ts';
  * GET /patients/{nhs}/plan/summary: what an ambulance crew needs in the first minute.
  * One read of the newest revision, one access-record write, then the answer.
  */
-export const handler = httpApi([
-  {
-    method: 'GET',
-    path: '/patients/{nhs}/plan/summary',
+export const handler = httpApi('summary', {
+  getCrisisSummary: {
     handler: authenticated(async (request) => {
       const { nhsNumber, plan, relationship } = await readablePlan(request);
       const summary = crisisSummary(plan);
@@ -20,4 +18,4 @@ export const handler = httpApi([
       return json(200, summary);
     }),
   },
-]);
+});

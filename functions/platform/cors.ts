@@ -1,4 +1,5 @@
 import { routes } from '../http/routes.ts';
+import { allowedOrigins } from './config.ts';
 
 /** The headers a browser may send and read: the functions answer with these, and so does API Gateway's preflight. */
 export const corsAllowHeaders = [
@@ -14,11 +15,7 @@ export const corsAllowMethods = [...new Set(routes.map((r) => r.method)), 'OPTIO
 export const corsMaxAgeSeconds = 3600;
 
 /** `ALLOWED_ORIGINS`: the comma list of browser origins. */
-export const allowedOriginsFromEnv = (): string[] =>
-  (process.env.ALLOWED_ORIGINS ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean);
+export const allowedOriginsFromEnv = allowedOrigins;
 
 /**
  * The answer to a CORS preflight, as API Gateway's mock OPTIONS method (CDK

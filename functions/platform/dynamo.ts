@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
+import { dynamoEndpoint, tableName } from './config.ts';
 import { createDeliveries, type Deliveries } from './deliveries.ts';
 import { createListings, type Listings } from './listings.ts';
 import { createPlanRepository, type PlanRepository } from './plan-repository.ts';
@@ -14,7 +15,7 @@ let client: DynamoDBDocumentClient | undefined;
 
 export const dynamoClient = (): DynamoDBClient => {
   raw ??= new DynamoDBClient({
-    ...(process.env.DYNAMODB_ENDPOINT && { endpoint: process.env.DYNAMODB_ENDPOINT }),
+    ...(dynamoEndpoint() && { endpoint: dynamoEndpoint() }),
     maxAttempts: 3,
   });
   return raw;
@@ -27,11 +28,7 @@ export const documentClient = (): DynamoDBDocumentClient => {
   return client;
 };
 
-export const tableName = (): string => {
-  const name = process.env.TABLE_NAME;
-  if (!name) throw new Error('TABLE_NAME is not set');
-  return name;
-};
+export { tableName };
 
 let repository: PlanRepository | undefined;
 export const planRepository = (): PlanRepository => {

@@ -8,13 +8,9 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Actor } from '../../domain/actor.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
+import { type HttpFunctionName, type HttpMethod, type RouteKeyOf, routeTable } from '../http/routes.ts';
 import { allowedOriginsFromEnv, corsAllowHeaders, corsExposeHeaders, preflightHeaders } from './cors.ts';
-import {
-  createTokenVerifier,
-  InsufficientProofing,
-  trustedIssuersFromEnv,
-  Unauthenticated,
-} from './identity.ts';
+import { createTokenVerifier, InsufficientProofing, trustedIssuers, Unauthenticated } from './identity.ts';
 import { logger } from './logger.ts';
 import { badRequest, HttpProblem, problemBody, titleOf } from './problem.ts';
 import { requestLog } from './request-log.ts';
@@ -33,11 +29,13 @@ export type ApiRequest = {
 };
 export type ApiResponse = APIGatewayProxyResult;
 type RouteHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<ApiResponse>;
-export type Route = { method: 'GET' | 'POST' | 'PATCH' | 'PUT'; path: string; handler: RouteHandler };
+type Route = { method: HttpMethod; path: string; handler: RouteHandler };
+/** What a function binds to each of its routes in the registry (functions/http/routes.ts). */
+export type Bindings<F extends HttpFunctionName> = { [K in RouteKeyOf<F>]: { handler: RouteHandler } };
 
 let verifier: ReturnType<typeof createTokenVerifier> | undefined;
 const tokenVerifier = () => {
-  verifier ??= createTokenVerifier(trustedIssuersFromEnv());
+  verifier ??= createTokenVerifier(trustedIssuers());
   return verifier;
 };
 
@@ -237,12 +235,23 @@ const withHeadAndPreflight = (routes: Route[]) => [
   })),
 ];
 
-/** One Lambda handler serving the given routes behind the shared middleware stack. */
-export const httpApi = (
-  routes: Route[],
+/**
+ * One Lambda handler serving function `fn`'s routes behind the shared middleware stack. It binds a
+ * handler to each of the registry's routes for `fn` by key: tsc rejects a missing or an extra one.
+ */
+export const httpApi = <F extends HttpFunctionName>(
+  fn: F,
+  bindings: Bindings<F>,
   options: { securityHeaders?: Parameters<typeof httpSecurityHeaders>[0] } = {},
-) =>
-  middy<APIGatewayProxyEvent, ApiResponse>()
+) => {
+  const routes: Route[] = Object.entries(
+    bindings as Record<keyof typeof routeTable, { handler: RouteHandler }>,
+  ).map(([key, { handler }]) => {
+    const route = routeTable[key as keyof typeof routeTable];
+    if (route?.fn !== fn) throw new Error(`route ${key} is not one of ${fn}'s in functions/http/routes.ts`);
+    return { method: route.method, path: route.path, handler };
+  });
+  return middy<APIGatewayProxyEvent, ApiResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestLog(logger))
     .use(httpHeaderNormalizer())
@@ -266,3 +275,4 @@ export const httpApi = (
         },
       }) as never,
     );
+};

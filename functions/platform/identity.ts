@@ -27,6 +27,7 @@ import {
   type StaffRole,
   staffRoles,
 } from '../../domain/actor.ts';
+import { env, setting } from './config.ts';
 
 /**
  * Token claims and issuer settings are checked by hand, not with zod: the crisis lookup's bundle
@@ -75,9 +76,7 @@ const trustedIssuerShape: Record<keyof TrustedIssuer, Check> = {
 };
 
 /** Reads the JSON array of trusted issuers from `TRUSTED_ISSUERS`. */
-export function trustedIssuersFromEnv(
-  env: Record<string, string | undefined> = process.env,
-): TrustedIssuer[] {
+export function trustedIssuersFromEnv(env: Record<string, string | undefined>): TrustedIssuer[] {
   const raw = env.TRUSTED_ISSUERS;
   if (!raw) throw new Error('TRUSTED_ISSUERS is not set: expected a JSON array of trusted token issuers');
   let json: unknown;
@@ -94,6 +93,11 @@ export function trustedIssuersFromEnv(
   });
   return json as TrustedIssuer[];
 }
+
+/** The token issuers trusted (`TRUSTED_ISSUERS`), read once and checked. */
+export const trustedIssuers = /* @__PURE__ */ setting(env.TRUSTED_ISSUERS, (raw) =>
+  trustedIssuersFromEnv({ [env.TRUSTED_ISSUERS]: raw }),
+);
 
 /** The request has no acceptable credentials: 401. `reason` is safe to return and log. */
 export class Unauthenticated extends Error {

@@ -19,6 +19,7 @@ import {
 } from '../../functions/consumers/consumers.ts';
 import { referenceFiles } from '../../functions/http/reference-files.ts';
 import { type HttpFunctionName, httpFunctions, routes } from '../../functions/http/routes.ts';
+import { env } from '../../functions/platform/config.ts';
 import { table } from '../../functions/platform/table.ts';
 import type { ServiceConfig } from '../config.ts';
 import type { AuditArchive } from './audit-archive.ts';
@@ -159,18 +160,18 @@ export class Functions extends Construct {
       });
       const logGroup = logs.group(scopeOf, 'Logs');
       const environment: Record<string, string> = {
-        POWERTOOLS_SERVICE_NAME: 'urgent-care-plans',
-        POWERTOOLS_LOG_LEVEL: config.logLevel,
+        [env.POWERTOOLS_SERVICE_NAME]: 'urgent-care-plans',
+        [env.POWERTOOLS_LOG_LEVEL]: config.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       };
       if (isHttp(name)) {
-        environment.ALLOWED_ORIGINS = config.allowedOrigins.join(',');
-        if (needsToken.has(name)) environment.TRUSTED_ISSUERS = props.trustedIssuers;
+        environment[env.ALLOWED_ORIGINS] = config.allowedOrigins.join(',');
+        if (needsToken.has(name)) environment[env.TRUSTED_ISSUERS] = props.trustedIssuers;
       }
-      if (access.table) environment.TABLE_NAME = props.data.table.tableName;
-      if (access.bus) environment.EVENT_BUS_NAME = props.bus.eventBusName;
-      if (access.archive) environment.AUDIT_BUCKET = props.archive.bucket.bucketName;
-      if (access.mail) environment.SENDER_ADDRESS = props.notifications.senderAddress;
+      if (access.table) environment[env.TABLE_NAME] = props.data.table.tableName;
+      if (access.bus) environment[env.EVENT_BUS_NAME] = props.bus.eventBusName;
+      if (access.archive) environment[env.AUDIT_BUCKET] = props.archive.bucket.bucketName;
+      if (access.mail) environment[env.SENDER_ADDRESS] = props.notifications.senderAddress;
 
       const fn = new NodejsFunction(scopeOf, 'Function', {
         description: `Urgent care plans (${config.stage}): ${entries[name]}`,
@@ -236,7 +237,7 @@ export class Functions extends Construct {
   /** Where notification messages point people (SERVICE_URL), once the API exists. */
   setServiceUrl(url: string): void {
     for (const name of this.names) {
-      if ((uses as Record<string, Uses>)[name]?.mail) this.byName[name].addEnvironment('SERVICE_URL', url);
+      if ((uses as Record<string, Uses>)[name]?.mail) this.byName[name].addEnvironment(env.SERVICE_URL, url);
     }
   }
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,10 +83,26 @@ describe('readConfig', () => {
     expect(() => readConfig(from(context), {})).toThrow(message);
   });
 
-  it('on LocalStack, trusts the one-machine dev issuer of DATA_DIR unless told otherwise', () => {
+  it('on LocalStack, asks for the issuers rather than making keys at synth', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ucp-issuer-'));
     try {
-      const config = readConfig(from({ target: 'localstack' }), { DATA_DIR: dataDir });
+      expect(() => readConfig(from({ target: 'localstack' }), { DATA_DIR: dataDir })).toThrow(
+        /trustedIssuers is required on LocalStack: TRUSTED_ISSUERS="\$\(node local\/dev-issuers.ts\)"/,
+      );
+      expect(readdirSync(dataDir)).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('on LocalStack, trusts the dev issuer that local/dev-issuers.ts prints for DATA_DIR', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ucp-issuer-'));
+    try {
+      const printed = execFileSync(process.execPath, ['local/dev-issuers.ts'], {
+        env: { ...process.env, DATA_DIR: dataDir },
+        encoding: 'utf8',
+      });
+      const config = readConfig(from({ target: 'localstack' }), { TRUSTED_ISSUERS: printed });
       const trusted = JSON.parse(config.trustedIssuers ?? '[]');
       expect(trusted.map((i: { issuer: string }) => i.issuer)).toEqual([
         'urn:ucp:dev-issuer:staff',
@@ -94,6 +111,18 @@ describe('readConfig', () => {
       expect(trusted[0].jwks.keys).toHaveLength(1);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('infra/', () => {
+  it('imports nothing of the one-machine runtime (local/): a synth only reads configuration', () => {
+    const files = readdirSync('infra', { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
+    expect(files).toContain('config.ts');
+    for (const file of files) {
+      expect(readFileSync(join('infra', file), 'utf8'), file).not.toMatch(/from '(\.\.\/)+local\//);
     }
   });
 });

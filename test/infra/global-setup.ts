@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { ensureDevIssuer } from '../../local/dev-issuer.ts';
 import { citizenIssuer, type SharedSynth, shareable, staffIssuer, synthesise } from './synth.ts';
 
 declare module 'vitest' {
@@ -14,7 +15,7 @@ declare module 'vitest' {
 /**
  * Both bundled targets, synthesised once for the whole run in the main process, where no test or
  * hook timeout applies, and shared with the infra suites (`inject`). The LocalStack target trusts
- * the dev issuer of a throw-away DATA_DIR, as `npm run deploy:local` does with .data/.
+ * the dev issuer of a throw-away DATA_DIR, passed in as `npm run deploy:local` passes that of .data/.
  */
 export default function setup(project: TestProject) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ucp-data-'));
@@ -23,7 +24,10 @@ export default function setup(project: TestProject) {
     allowedOrigins: 'https://app.test,https://admin.test',
     senderAddress: 'care-plans@nhs.test',
   });
-  const localStack = synthesise({ target: 'localstack' }, { env: { DATA_DIR: dataDir } });
+  const localStack = synthesise(
+    { target: 'localstack' },
+    { env: { TRUSTED_ISSUERS: JSON.stringify(ensureDevIssuer(dataDir).trustedIssuers) } },
+  );
   project.provide('awsSynth', shareable(aws));
   project.provide('localStackSynth', shareable(localStack));
   return () => {

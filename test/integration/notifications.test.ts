@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Actor, ActorRef, ServiceAdminActor, StaffActor } from '../../domain/actor.ts';
 import { type DomainEvent, raise } from '../../domain/events.ts';
 import { type Organisation, writeOrganisation } from '../../domain/organisation.ts';
-import { eventSource, toDetail } from '../../events/wire.ts';
+import { eventSource } from '../../events/source.ts';
+import { toDetail } from '../../events/wire.ts';
 import {
   createNotificationHandler,
   InvalidEventDetail,

@@ -20,7 +20,8 @@ import type { Relationship } from '../../../domain/permissions.ts';
 import type { PatientProfile, Plan } from '../../../domain/plan.ts';
 import type { Sections } from '../../../domain/sections.ts';
 import { detailSchemas, eventTypes, jsonSchemas } from '../../../events/catalogue.ts';
-import { eventSource, toDetail, toEntry } from '../../../events/wire.ts';
+import { eventSource } from '../../../events/source.ts';
+import { toDetail, toEntry } from '../../../events/wire.ts';
 
 const NHS = '9434765919';
 const GP_PRACTICE = 'A81001';

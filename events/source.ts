@@ -1,0 +1,2 @@
+/** The EventBridge source of every event the service publishes. */
+export const eventSource = 'urgent-care-plans';
