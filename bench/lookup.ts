@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ulid } from 'ulid';
+import { newId } from '../functions/platform/ids.ts';
 import { keys } from '../functions/platform/table.ts';
 import { call, publishedPlan, type startHandlers } from './setup.ts';
 import { median, percentile, round, time } from './stats.ts';
@@ -60,7 +60,7 @@ export const lookupOverhead = async (env: Env, iterations: number) => {
       }),
     );
     const at = new Date().toISOString();
-    const id = ulid();
+    const id = newId();
     await bare.send(
       new PutCommand({
         TableName: env.tableName,

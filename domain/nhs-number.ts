@@ -1,5 +1,5 @@
-// A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
-import * as z from 'zod';
+// zod/mini (a third of classic zod in a bundle); schemas marked pure are dropped where unused.
+import * as z from 'zod/mini';
 
 const weights = [10, 9, 8, 7, 6, 5, 4, 3, 2];
 
@@ -16,7 +16,10 @@ export const isValidNhsNumber = (digits: string): boolean => {
 export const normaliseNhsNumber = (input: string): string => input.replace(/\s+/g, '');
 
 export const NhsNumber = /* @__PURE__ */ z
-  .string()
-  .transform(normaliseNhsNumber)
-  .refine(isValidNhsNumber, 'is not a valid NHS number (10 digits with a Modulus 11 check digit)')
-  .meta({ id: 'NhsNumber', description: '10-digit NHS number; spaces allowed', example: '943 476 5919' });
+  .pipe(z.string(), z.transform(normaliseNhsNumber))
+  .check(z.refine(isValidNhsNumber, 'is not a valid NHS number (10 digits with a Modulus 11 check digit)'))
+  .register(z.globalRegistry, {
+    id: 'NhsNumber',
+    description: '10-digit NHS number; spaces allowed',
+    example: '943 476 5919',
+  });

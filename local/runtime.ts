@@ -139,7 +139,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // Loaded only now, so every module reads the environment set above.
-  const { documentClient, planRepository } = await import('../functions/platform/dynamo.ts');
+  const { deliveries, documentClient, planRepository } = await import('../functions/platform/dynamo.ts');
   const { createRelay } = await import('../functions/consumers/relay.ts');
   const auditArchive = await import('../functions/consumers/audit-archive.ts');
   const { createNotificationHandler } = await import('../functions/consumers/notifications.ts');
@@ -148,7 +148,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     notifications: createNotificationHandler({
       mailer: folderMailer(join(options.dataDir, 'outbox')),
       serviceUrl: url,
-      repository: planRepository(),
+      repository: { ...planRepository(), ...deliveries() },
     }),
   });
   // Each stream consumer's own handler, but the relay's publishes to the local bus, not EventBridge.

@@ -11,7 +11,8 @@ import type { OrganisationEntry } from '../../domain/organisation.ts';
 import { detailSchemas } from '../../events/catalogue.ts';
 import { eventSource } from '../../events/source.ts';
 import { senderAddress, serviceUrl } from '../platform/config.ts';
-import { planRepository } from '../platform/dynamo.ts';
+import type { Deliveries } from '../platform/deliveries.ts';
+import { deliveries, planRepository } from '../platform/dynamo.ts';
 import { logger } from '../platform/logger.ts';
 import { type Mailer, sesMailer } from '../platform/mailer.ts';
 import type { PlanRepository } from '../platform/plan-repository.ts';
@@ -20,10 +21,7 @@ export type NotificationDependencies = {
   mailer: Mailer;
   /** Where people sign in: the messages point there. */
   serviceUrl: string;
-  repository: Pick<
-    PlanRepository,
-    'getOrganisation' | 'getPatient' | 'claimDelivery' | 'markDelivered' | 'releaseDelivery'
-  >;
+  repository: Pick<PlanRepository, 'getOrganisation' | 'getPatient'> & Deliveries;
 };
 
 /** The detail does not match the catalogue schema of its detail-type: retrying will not help. */
@@ -171,7 +169,7 @@ export const handler = async (event: EventBridgeEvent<string, Record<string, unk
   notify ??= createNotificationHandler({
     mailer: sesMailer(senderAddress()),
     serviceUrl: serviceUrl(),
-    repository: planRepository(),
+    repository: { ...planRepository(), ...deliveries() },
   });
   return notify(event);
 };

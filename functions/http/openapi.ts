@@ -1,5 +1,4 @@
-// A namespace import, and schemas marked pure, let the bundler keep only what a function uses.
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   createDocument,
   type ZodOpenApiOperationObject,
@@ -70,11 +69,11 @@ type Operation = {
   tag: Tag;
   summary: string;
   description: string;
-  ok: { status: 200 | 201; description: string; schema: z.ZodType; mediaType?: string };
+  ok: { status: 200 | 201; description: string; schema: z.ZodMiniType; mediaType?: string };
   /** Also answers 201, with the same body and headers, when the write created the thing. */
   created?: string;
-  body?: z.ZodType;
-  query?: z.ZodObject;
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniObject;
   /** The answers particular to this operation; the ones every route of its kind shares are added below. */
   errors?: Partial<Record<ErrorStatus, string>>;
 };
@@ -96,7 +95,7 @@ export const operations: Record<RouteKey, Operation> = {
     summary: 'The OpenAPI document',
     description:
       'This document, OpenAPI 3.1, generated from the same zod schemas the handlers validate requests with.',
-    ok: { status: 200, description: 'The OpenAPI 3.1 document', schema: z.object({}).loose() },
+    ok: { status: 200, description: 'The OpenAPI 3.1 document', schema: z.looseObject({}) },
   },
   getApiReference: {
     tag: 'Service',
@@ -111,7 +110,7 @@ export const operations: Record<RouteKey, Operation> = {
     description:
       'Redoc’s standalone bundle (MIT, its licence notices at the end), served by the API itself so the reference works without the internet.',
     query: z.object({
-      v: z.string().optional().meta({
+      v: z.optional(z.string()).register(z.globalRegistry, {
         description: 'The content hash the page asks for: with it, the script may be cached for a year',
       }),
     }),
@@ -327,28 +326,28 @@ export const operations: Record<RouteKey, Operation> = {
 };
 
 // Response headers, registered once and referenced by every answer that carries them.
-const ETag = z.string().meta({
+const ETag = z.string().register(z.globalRegistry, {
   description: 'The revision, quoted: send it back as `If-Match` to change what it names',
   example: '"7"',
   header: { id: 'ETag' },
 });
-const Location = z.string().meta({
+const Location = z.string().register(z.globalRegistry, {
   description: 'The path of what was created',
   example: '/patients/9434765919/plan',
   header: { id: 'Location' },
 });
-const RetryAfter = z.string().meta({
+const RetryAfter = z.string().register(z.globalRegistry, {
   description: 'Seconds to wait before trying again',
   example: '1',
   header: { id: 'RetryAfter' },
 });
-const WwwAuthenticate = z.string().meta({
+const WwwAuthenticate = z.string().register(z.globalRegistry, {
   description: 'How to authenticate: `Bearer`',
   example: 'Bearer',
   header: { id: 'WWWAuthenticate' },
 });
 
-const problem = (description: string, headers?: z.ZodObject): ZodOpenApiResponseObject => ({
+const problem = (description: string, headers?: z.ZodMiniObject): ZodOpenApiResponseObject => ({
   description,
   content: { 'application/problem+json': { schema: Problem } },
   ...(headers && { headers }),
@@ -367,12 +366,18 @@ const pathParams = (route: RouteEntry) =>
         ...(route.path.includes('{n}') && {
           n: z
             .int()
-            .min(1)
-            .meta({ description: 'The version number', example: 2, override: { maximum: undefined } }),
+            .check(z.minimum(1))
+            .register(z.globalRegistry, {
+              description: 'The version number',
+              example: 2,
+              override: { maximum: undefined },
+            }),
         }),
       })
     : route.path.includes('{ods}')
-      ? z.object({ ods: OdsCode.meta({ description: 'The organisation’s ODS code' }) })
+      ? z.object({
+          ods: OdsCode.clone().register(z.globalRegistry, { description: 'The organisation’s ODS code' }),
+        })
       : undefined;
 
 const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
@@ -382,7 +387,7 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
   const idempotent = route.reads?.['Idempotency-Key'] !== undefined;
   const header = z.object({
     ...(ifMatch && {
-      'If-Match': (ifMatch === 'required' ? z.string() : z.string().optional()).meta({
+      'If-Match': (ifMatch === 'required' ? z.string() : z.optional(z.string())).register(z.globalRegistry, {
         description:
           ifMatch === 'required'
             ? 'The `ETag` this change is based on'
@@ -391,39 +396,36 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
       }),
     }),
     ...(idempotent && {
-      'Idempotency-Key': z
-        .string()
-        .regex(/^[\w-]{8,128}$/)
-        .optional()
-        .meta({
-          description:
-            'Any unique value (e.g. a UUID): a retry with the same key and body gets the first answer again',
-          example: '3f1c9a52-6b1e-4f0e-9a57-2d8c1b7e4a10',
-        }),
+      'Idempotency-Key': z.optional(z.string().check(z.regex(/^[\w-]{8,128}$/))).register(z.globalRegistry, {
+        description:
+          'Any unique value (e.g. a UUID): a retry with the same key and body gets the first answer again',
+        example: '3f1c9a52-6b1e-4f0e-9a57-2d8c1b7e4a10',
+      }),
     }),
     ...(route.reads?.['Break-Glass'] && {
-      'Break-Glass': z.string().min(10).max(500).optional().meta({
-        description:
-          'An emergency reason, for staff outside the care team: the read is flagged and the privacy officer of the reader’s organisation is told',
-        example: 'unconscious patient in ED, no other record available',
-      }),
+      'Break-Glass': z
+        .optional(z.string().check(z.minLength(10), z.maxLength(500)))
+        .register(z.globalRegistry, {
+          description:
+            'An emergency reason, for staff outside the care team: the read is flagged and the privacy officer of the reader’s organisation is told',
+          example: 'unconscious patient in ED, no other record available',
+        }),
     }),
   });
   const query = z.object({
     ...(route.purpose && {
-      purpose: z.string().max(200).optional().meta({
+      purpose: z.optional(z.string().check(z.maxLength(200))).register(z.globalRegistry, {
         description: 'Why the plan is read: kept in the access record',
         example: '999 call',
       }),
     }),
     ...(route.paged && {
       limit: z
-        .int()
-        .min(1)
-        .max(200)
-        .optional()
-        .meta({ description: 'Items per page (default 50)', example: 50 }),
-      next: z.string().optional().meta({ description: 'The `next` cursor of the previous page' }),
+        .optional(z.int().check(z.minimum(1), z.maximum(200)))
+        .register(z.globalRegistry, { description: 'Items per page (default 50)', example: 50 }),
+      next: z
+        .optional(z.string())
+        .register(z.globalRegistry, { description: 'The `next` cursor of the previous page' }),
     }),
     ...op.query?.shape,
   });

@@ -8,16 +8,10 @@ import {
   writeOrganisation,
 } from '../../domain/organisation.ts';
 import { planRepository } from '../platform/dynamo.ts';
-import {
-  type ApiRequest,
-  authenticated,
-  httpApi,
-  ifMatchRevision,
-  json,
-  parseBody,
-} from '../platform/http.ts';
+import { type ApiRequest, authenticated, httpApi, ifMatchRevision, json } from '../platform/http.ts';
 import { OrganisationRevisionConflict } from '../platform/plan-repository.ts';
 import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import { parseBody } from '../platform/validation.ts';
 
 /**
  * The organisation registry: where each organisation is told of what (functions/consumers/

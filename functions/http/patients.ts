@@ -4,10 +4,11 @@ import { relationshipOf } from '../../domain/permissions.ts';
 import { PatientProfile } from '../../domain/plan.ts';
 import { breakGlassReason, commandContext } from '../platform/command-context.ts';
 import { planRepository } from '../platform/dynamo.ts';
-import { authenticated, httpApi, json, nhsNumberParam, parseBody } from '../platform/http.ts';
+import { authenticated, httpApi, json, nhsNumberParam } from '../platform/http.ts';
 import { idempotentCreate } from '../platform/idempotency.ts';
 import { PatientAlreadyEnrolled, type PatientRecord } from '../platform/plan-repository.ts';
 import { HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import { parseBody } from '../platform/validation.ts';
 import { allowed, auditRead, onlyOwnRecord } from './reads.ts';
 
 /** POST /patients: enrol. One conditional put of the profile. */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { commandRelationship } from '../../domain/access.ts';
 import type { PlanCommandName } from '../../domain/actions.ts';
 import { actorRef } from '../../domain/actor.ts';
@@ -29,11 +29,11 @@ import {
   ifMatchRevision,
   json,
   nhsNumberParam,
-  parseBody,
 } from '../platform/http.ts';
 import { idempotentCreate } from '../platform/idempotency.ts';
 import { PlanRevisionConflict, PlanTooLarge } from '../platform/plan-repository.ts';
 import { etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import { parseBody } from '../platform/validation.ts';
 import {
   CreatePlanBody,
   DeathBody,
@@ -93,7 +93,7 @@ const save = async (
  * A change to an existing plan: read the newest revision, let the domain decide, check the
  * revision the caller based it on, then the one conditional write.
  */
-const planCommand = <S extends z.ZodType>(
+const planCommand = <S extends z.ZodMiniType>(
   command: PlanCommandName,
   schema: S,
   decide: (plan: Plan | null, body: z.output<S>, ctx: CommandContext) => Outcome<Plan>,

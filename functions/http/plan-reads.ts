@@ -1,8 +1,8 @@
 import { notEnrolled, readAccessLog, readWorklist, reviewBreakGlass } from '../../domain/access.ts';
 import { planView, publishedView } from '../../domain/views.ts';
-import { planRepository } from '../platform/dynamo.ts';
+import { listings, planRepository } from '../platform/dynamo.ts';
 import { authenticated, httpApi, json, nhsNumberParam, pageParams } from '../platform/http.ts';
-import { InvalidCursor, type Page } from '../platform/plan-repository.ts';
+import { InvalidCursor, type Page } from '../platform/listings.ts';
 import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { allowed, auditRead, onlyOwnRecord, readablePlan } from './reads.ts';
 
@@ -28,7 +28,7 @@ export const handler = httpApi('planReads', {
     handler: authenticated(async (request) => {
       const page = pageParams(request);
       const { nhsNumber, relationship } = await readablePlan(request);
-      const versions = await paged(() => planRepository().listVersions(nhsNumber, page));
+      const versions = await paged(() => listings().listVersions(nhsNumber, page));
       await auditRead(request, nhsNumber, 'read_versions', relationship);
       return json(200, {
         items: versions.items.map(({ version, ratifiedAt, ratifiedBy }) => ({
@@ -63,21 +63,21 @@ export const handler = httpApi('planReads', {
       if (needsEnrolledPatient && !(await planRepository().getPatient(nhsNumber))) {
         throw problemFromRefusal(notEnrolled());
       }
-      return json(200, await paged(() => planRepository().listAccessLog(nhsNumber, page, organisation)));
+      return json(200, await paged(() => listings().listAccessLog(nhsNumber, page, organisation)));
     }),
   },
   listBreakGlassReports: {
     handler: authenticated(async (request) => {
       const { organisation } = allowed(reviewBreakGlass(request.actor));
       const page = pageParams(request);
-      return json(200, await paged(() => planRepository().listBreakGlass(organisation, page)));
+      return json(200, await paged(() => listings().listBreakGlass(organisation, page)));
     }),
   },
   listRatifications: {
     handler: authenticated(async (request) => {
       const { organisation } = allowed(readWorklist(request.actor, 'ratifications'));
       const page = pageParams(request);
-      return json(200, await paged(() => planRepository().listAwaitingRatification(organisation, page)));
+      return json(200, await paged(() => listings().listAwaitingRatification(organisation, page)));
     }),
   },
 });

@@ -1,4 +1,3 @@
-import { ulid } from 'ulid';
 import { accessRecord, type Decision, readPlan, refuseOtherCitizens } from '../../domain/access.ts';
 import type { ReadAction } from '../../domain/actions.ts';
 import type { Relationship } from '../../domain/permissions.ts';
@@ -6,6 +5,7 @@ import type { Refusal } from '../../domain/refusals.ts';
 import { breakGlassReason } from '../platform/command-context.ts';
 import { planRepository } from '../platform/dynamo.ts';
 import { type ApiRequest, nhsNumberParam } from '../platform/http.ts';
+import { newId } from '../platform/ids.ts';
 import { badRequest, problemFromRefusal } from '../platform/problem.ts';
 
 /** What the domain allowed, or its refusal as the problem+json answer. */
@@ -46,7 +46,7 @@ export const auditRead = async (
       purpose: purposeOf(request),
       breakGlassReason: breakGlassReason(request),
     },
-    { now: new Date().toISOString(), newId: ulid },
+    { now: new Date().toISOString(), newId },
   );
   await planRepository().recordAccess(record);
 };

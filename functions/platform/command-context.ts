@@ -1,8 +1,8 @@
-import { ulid } from 'ulid';
 import type { Actor } from '../../domain/actor.ts';
 import type { CommandContext } from '../../domain/lifecycle.ts';
 import type { Relationship } from '../../domain/permissions.ts';
 import type { ApiRequest } from './http.ts';
+import { newId } from './ids.ts';
 import { badRequest } from './problem.ts';
 
 /** The clock and id source the pure domain is given. */
@@ -10,7 +10,7 @@ export const commandContext = (actor: Actor, relationship: Relationship): Comman
   actor,
   relationship,
   now: new Date().toISOString(),
-  newId: ulid,
+  newId,
 });
 
 /** `Break-Glass: <reason>`: staff outside the care team reading in an emergency, always audited. */

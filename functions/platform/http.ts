@@ -6,14 +6,13 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler from '@middy/http-router';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { z } from 'zod';
 import type { Actor } from '../../domain/actor.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
 import { type HttpFunctionName, type HttpMethod, type RouteKeyOf, routeTable } from '../http/routes.ts';
 import { allowedOriginsFromEnv, corsAllowHeaders, corsExposeHeaders, preflightHeaders } from './cors.ts';
 import { createTokenVerifier, InsufficientProofing, trustedIssuers, Unauthenticated } from './identity.ts';
 import { logger } from './logger.ts';
-import { badRequest, type FieldError, HttpProblem, problemBody, titleOf } from './problem.ts';
+import { badRequest, HttpProblem, problemBody, titleOf } from './problem.ts';
 import { requestLog } from './request-log.ts';
 
 /** Requests larger than this are refused before parsing: no plan comes near it. */
@@ -68,16 +67,6 @@ export const json = (
   headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
   body: JSON.stringify(body),
 });
-
-export const fieldErrors = (error: z.ZodError): FieldError[] =>
-  error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
-
-/** Validates a parsed body against its schema: 400 with every problem listed. */
-export const parseBody = <S extends z.ZodType>(schema: S, body: unknown): z.output<S> => {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) throw badRequest('the request body is not valid', fieldErrors(result.error));
-  return result.data;
-};
 
 export const nhsNumberParam = (request: ApiRequest): string => {
   const nhsNumber = normaliseNhsNumber(request.params.nhs ?? '');
@@ -186,17 +175,6 @@ export const toProblem = (error: unknown): Problem => {
     message?: string;
     cause?: { package?: string };
   };
-  if (e.name === 'IdempotencyValidationError') {
-    return problem(422, 'this Idempotency-Key was already used with a different request body');
-  }
-  if (e.name === 'IdempotencyAlreadyInProgressError') {
-    return problem(
-      409,
-      'a request with this Idempotency-Key is still being processed: retry shortly',
-      {},
-      { 'Retry-After': '1' },
-    );
-  }
   if (e.cause?.package === '@middy/http-json-body-parser' && e.statusCode === 415) {
     return problem(
       415,

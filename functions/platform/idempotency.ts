@@ -1,40 +1,85 @@
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { dynamoClient, tableName } from './dynamo.ts';
+import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient, tableName } from './dynamo.ts';
 import type { ApiRequest, ApiResponse } from './http.ts';
-import { badRequest } from './problem.ts';
-import { table } from './table.ts';
+import { logger } from './logger.ts';
+import { badRequest, HttpProblem } from './problem.ts';
+import { keys, table } from './table.ts';
 
 type Create = (request: ApiRequest) => Promise<ApiResponse>;
 
-let persistenceStore: DynamoDBPersistenceLayer | undefined;
-const store = () => {
-  persistenceStore ??= new DynamoDBPersistenceLayer({
-    tableName: tableName(),
-    keyAttr: table.partitionKey,
-    sortKeyAttr: table.sortKey,
-    // Keyed creates are rare (enrolments, first drafts): one partition holds them comfortably.
-    staticPkValue: 'IDEMPOTENCY',
-    expiryAttr: table.timeToLive,
-    awsSdkV3Client: dynamoClient(),
-  });
-  return persistenceStore;
+/** How long a key is remembered (the same 24 hours Powertools idempotency defaults to). */
+const keptSeconds = 24 * 60 * 60;
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** JSON with object keys sorted: the same body sent with its fields in another order is the same body. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+
+type Claim = { status: 'inProgress' | 'completed'; payloadHash: string; response?: ApiResponse };
+
+const keyOf = (id: string) => ({ pk: keys.idempotency(id), sk: keys.idempotencyRecord });
+
+/**
+ * Claims a key with one conditional put: free, expired, or left in progress by a request that
+ * ran out of time. Answers null when claimed, otherwise the record holding it.
+ */
+const claim = async (
+  id: string,
+  payloadHash: string,
+  now: number,
+  leaseMs: number,
+): Promise<Claim | null> => {
+  // A second try only when the record holding the key was released between the put and the get.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await documentClient().send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: {
+            ...keyOf(id),
+            type: 'idempotency',
+            status: 'inProgress',
+            payloadHash,
+            leaseUntil: now + leaseMs,
+            [table.timeToLive]: Math.floor(now / 1000) + keptSeconds,
+          },
+          ConditionExpression:
+            'attribute_not_exists(sk) OR #ttl < :nowSeconds OR (#status = :inProgress AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#ttl': table.timeToLive, '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':nowSeconds': Math.floor(now / 1000),
+            ':inProgress': 'inProgress',
+            ':now': now,
+          },
+        }),
+      );
+      return null;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await documentClient().send(
+        new GetCommand({ TableName: tableName(), Key: keyOf(id), ConsistentRead: true }),
+      );
+      if (Item || attempt === 2) return (Item as Claim | undefined) ?? { status: 'inProgress', payloadHash };
+    }
+  }
 };
 
 /**
- * `Idempotency-Key` on a creating POST (Powertools idempotency), scoped to the caller and the
- * resource (method and path): a retry with the same body gets the first response again, a
- * different body 422, and one still running 409. A request that failed leaves no record.
+ * `Idempotency-Key` on a creating POST, scoped to the caller and the resource (method and path):
+ * a retry with the same body gets the first response again, a different body 422, and one still
+ * running 409. A request that failed leaves no record. One conditional put claims the key (the
+ * same pattern as every write here), so the functions carry no idempotency library.
  */
-export const idempotentCreate = (create: Create): Create => {
-  const config = new IdempotencyConfig({
-    eventKeyJmesPath: '[resource, actorId, key]',
-    payloadValidationJmesPath: 'body',
-    expiresAfterSeconds: 24 * 60 * 60,
-  });
-  type Input = { resource: string; actorId: string; key: string; body: unknown; api: ApiRequest };
-  let idempotent: ((input: Input) => Promise<ApiResponse>) | undefined;
-  return async (request) => {
+export const idempotentCreate =
+  (create: Create): Create =>
+  async (request) => {
     const key = request.headers['idempotency-key'];
     if (key === undefined) return create(request);
     if (!/^[\w-]{8,128}$/.test(key)) {
@@ -42,18 +87,66 @@ export const idempotentCreate = (create: Create): Create => {
         { path: 'Idempotency-Key', message: 'invalid' },
       ]);
     }
-    idempotent ??= makeIdempotent(async (input: Input) => create(input.api), {
-      persistenceStore: store(),
-      config,
-    });
-    config.registerLambdaContext(request.context);
     // The same key on another patient's path is another request, not a replay of this one.
-    return idempotent({
-      resource: `${request.event.httpMethod} ${request.event.path}`,
-      actorId: `${request.actor.kind}:${request.actor.id}`,
-      key,
-      body: request.body ?? null,
-      api: request,
-    });
+    const id = sha256(
+      canonical([
+        `${request.event.httpMethod} ${request.event.path}`,
+        `${request.actor.kind}:${request.actor.id}`,
+        key,
+      ]),
+    );
+    const payloadHash = sha256(canonical(request.body ?? null));
+    const held = await claim(id, payloadHash, Date.now(), request.context.getRemainingTimeInMillis());
+    if (held) {
+      if (held.payloadHash !== payloadHash) {
+        throw new HttpProblem(
+          422,
+          'Unprocessable Content',
+          'this Idempotency-Key was already used with a different request body',
+        );
+      }
+      if (held.status === 'completed' && held.response) return held.response;
+      throw new HttpProblem(
+        409,
+        'Conflict',
+        'a request with this Idempotency-Key is still being processed: retry shortly',
+        {},
+        { 'Retry-After': '1' },
+      );
+    }
+    let response: ApiResponse;
+    try {
+      response = await create(request);
+    } catch (error) {
+      // Failed: the key is free again, so a retry runs the request again.
+      await documentClient()
+        .send(new DeleteCommand({ TableName: tableName(), Key: keyOf(id) }))
+        .catch((releaseError: unknown) =>
+          logger.warn('idempotency key not released: it frees itself when its lease lapses', {
+            error: (releaseError as Error).name,
+          }),
+        );
+      throw error;
+    }
+    const now = Date.now();
+    // The resource is created: a failure to remember the answer must not turn it into an error.
+    // A retry then meets the lapsed lease, runs again, and gets the create's own 409.
+    await documentClient()
+      .send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: {
+            ...keyOf(id),
+            type: 'idempotency',
+            status: 'completed',
+            payloadHash,
+            response,
+            [table.timeToLive]: Math.floor(now / 1000) + keptSeconds,
+          },
+        }),
+      )
+      .catch((saveError: unknown) =>
+        logger.error('idempotent response not saved', { error: (saveError as Error).name }),
+      );
+    return response;
   };
-};

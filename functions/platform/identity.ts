@@ -1,4 +1,3 @@
-import { JwtVerifier } from 'aws-jwt-verify';
 import {
   FetchError,
   JwtBaseError,
@@ -17,6 +16,7 @@ import {
 import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
 import { isJwks, type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import {
   type Actor,
   type CitizenRole,
@@ -153,10 +153,19 @@ export function createTokenVerifier(issuers: TrustedIssuer[]): TokenVerifier {
   );
   for (const { issuer, jwks } of issuers) if (jwks) verifier.cacheJwks(jwks, issuer);
   const kinds = new Map(issuers.map((i) => [i.issuer, i.kind]));
+  // A token already verified is the same bytes, signature included: its actor is kept until the
+  // token expires, so a crew's next lookup skips the RSA check. Only expiry can change the answer.
+  const verified = new Map<string, { actor: Actor; exp: number }>();
 
   return {
     async verify(authorizationHeader) {
       const token = bearerToken(authorizationHeader);
+      const known = verified.get(token);
+      if (known) {
+        if (known.exp >= Date.now() / 1000) return known.actor;
+        verified.delete(token);
+        throw new Unauthenticated('token expired');
+      }
       let payload: JwtPayload;
       try {
         payload = await verifier.verify(token);
@@ -164,12 +173,17 @@ export function createTokenVerifier(issuers: TrustedIssuer[]): TokenVerifier {
         throw unauthenticated(err);
       }
       const kind = kinds.get(payload.iss ?? '');
-      if (kind === 'staff') return staffActor(payload);
-      if (kind === 'citizen') return citizenActor(payload);
-      throw new Unauthenticated('token issuer not trusted');
+      if (kind !== 'staff' && kind !== 'citizen') throw new Unauthenticated('token issuer not trusted');
+      const actor = kind === 'staff' ? staffActor(payload) : citizenActor(payload);
+      if (verified.size >= maxVerifiedTokens) verified.delete(verified.keys().next().value as string);
+      verified.set(token, { actor, exp: payload.exp as number });
+      return actor;
     },
   };
 }
+
+/** Tokens kept verified per process: a warm function serves a few crews at a time, not thousands. */
+const maxVerifiedTokens = 500;
 
 function bearerToken(header: string | undefined): string {
   if (!header?.trim()) throw new Unauthenticated('missing bearer token');

@@ -31,4 +31,7 @@ export const keys = {
   /** One item per notification sent: `DELIVERY#<eventId>` / `TO#<sha256 of the address>`. */
   delivery: (eventId: string) => `DELIVERY#${eventId}`,
   deliveryTo: (addressHash: string) => `TO#${addressHash}`,
+  /** One item per Idempotency-Key: `IDEMPOTENCY#<sha256 of method, path, caller and key>` / `REQUEST`. */
+  idempotency: (id: string) => `IDEMPOTENCY#${id}`,
+  idempotencyRecord: 'REQUEST',
 } as const;

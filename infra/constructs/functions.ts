@@ -53,10 +53,10 @@ export type Uses = {
 export const uses = {
   meta: {},
   docs: {},
-  // Creates take an Idempotency-Key (functions/platform/idempotency.ts): Powertools keeps its
-  // records in the same table with Get/Put/Update/DeleteItem.
-  patients: { table: ['GetItem', 'PutItem', 'Query', 'UpdateItem', 'DeleteItem'] },
-  planCommands: { table: ['GetItem', 'PutItem', 'Query', 'UpdateItem', 'DeleteItem'] },
+  // Creates take an Idempotency-Key (functions/platform/idempotency.ts): its records are in the
+  // same table, claimed with a conditional PutItem and released with DeleteItem.
+  patients: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'] },
+  planCommands: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'] },
   planReads: {
     table: ['GetItem', 'PutItem', 'Query'],
     indexes: [table.versionIndex.name, table.teamIndex.name],

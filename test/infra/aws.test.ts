@@ -224,14 +224,10 @@ describe('functions', () => {
   const expected: Record<FunctionName, string[]> = {
     meta: logs('meta'),
     docs: logs('docs'),
-    patients: [
-      ...logs('patients'),
-      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'),
-      ...tableKey,
-    ],
+    patients: [...logs('patients'), ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'), ...tableKey],
     planCommands: [
       ...logs('planCommands'),
-      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'),
+      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
       ...tableKey,
     ],
     planReads: [

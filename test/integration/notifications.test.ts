@@ -16,6 +16,7 @@ import {
   InvalidEventDetail,
   NotificationsNotSent,
 } from '../../functions/consumers/notifications.ts';
+import { createDeliveries, type Deliveries } from '../../functions/platform/deliveries.ts';
 import { logger } from '../../functions/platform/logger.ts';
 import type { Mailer, OutgoingMessage } from '../../functions/platform/mailer.ts';
 import { createPlanRepository, type PlanRepository } from '../../functions/platform/plan-repository.ts';
@@ -79,6 +80,7 @@ const breakGlassReader: ActorRef = {
 
 let db: TestDynamo;
 let repo: PlanRepository;
+let deliveries: Deliveries;
 let root: string;
 let outbox: string;
 let sent: OutgoingMessage[];
@@ -96,7 +98,7 @@ const countingMailer = (): Mailer => {
   };
 };
 const notifier = (mailer: Mailer = countingMailer()) =>
-  createNotificationHandler({ mailer, serviceUrl: SERVICE, repository: repo });
+  createNotificationHandler({ mailer, serviceUrl: SERVICE, repository: { ...repo, ...deliveries } });
 
 /** As EventBridge delivers it: the catalogue's wire detail under its detail-type. Ids are ULIDs, as in service. */
 const busEvent = (event: DomainEvent): EventBridgeEvent<string, Record<string, unknown>> => ({
@@ -150,6 +152,7 @@ const forbidden = () => [
 beforeAll(async () => {
   db = await startTestDynamo('ucp-notifications-test');
   repo = createPlanRepository(db.doc, db.tableName);
+  deliveries = createDeliveries(db.doc, db.tableName);
   root = mkdtempSync(join(tmpdir(), 'ucp-notifications-'));
   for (const [ods, organisation] of Object.entries(organisations)) await writeEntry(ods, organisation);
   logs = captureLogs();
@@ -441,7 +444,7 @@ describe('exactly once per event and recipient', () => {
     const sending = busEvent(ratifiedEvent());
     const sendingId = (sending.detail as { eventId: string }).eventId;
     // Another delivery claimed the GP practice's message a moment ago and is still sending it.
-    expect(await repo.claimDelivery(sendingId, email.gp, new Date())).toBe('claimed');
+    expect(await deliveries.claimDelivery(sendingId, email.gp, new Date())).toBe('claimed');
     await expect(notifier()(sending)).rejects.toBeInstanceOf(NotificationsNotSent);
     expect(sent.map((m) => m.to)).not.toContain(email.gp);
 
@@ -449,10 +452,12 @@ describe('exactly once per event and recipient', () => {
     const cutShort = busEvent(only(eventsOf(story.ratify(gp), 'CarePlan.Ratified')));
     const cutShortId = (cutShort.detail as { eventId: string }).eventId;
     // A delivery claimed it two minutes ago and died before sending: the claim has lapsed.
-    expect(await repo.claimDelivery(cutShortId, email.gp, new Date(Date.now() - 120_000))).toBe('claimed');
+    expect(await deliveries.claimDelivery(cutShortId, email.gp, new Date(Date.now() - 120_000))).toBe(
+      'claimed',
+    );
     await notifier()(cutShort);
     expect(sent.filter((m) => m.to === email.gp)).toHaveLength(1);
-    expect(await repo.claimDelivery(cutShortId, email.gp)).toBe('alreadySent');
+    expect(await deliveries.claimDelivery(cutShortId, email.gp)).toBe('alreadySent');
   });
 });
 

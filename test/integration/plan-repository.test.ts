@@ -5,10 +5,14 @@ import type { ActorRef } from '../../domain/actor.ts';
 import type { PublishedVersion } from '../../domain/plan.ts';
 import {
   type AccessLogEntry,
+  createListings,
+  InvalidCursor,
+  type Listings,
+  type Page,
+} from '../../functions/platform/listings.ts';
+import {
   type AccessRecord,
   createPlanRepository,
-  InvalidCursor,
-  type Page,
   PatientAlreadyEnrolled,
   type PlanRepository,
   PlanRevisionConflict,
@@ -32,10 +36,12 @@ import {
 
 let db: TestDynamo;
 let repo: PlanRepository;
+let listings: Listings;
 
 beforeAll(async () => {
   db = await startTestDynamo('ucp-repository-test');
   repo = createPlanRepository(db.doc, db.tableName);
+  listings = createListings(db.doc, db.tableName);
 });
 afterAll(async () => {
   await db?.close();
@@ -269,7 +275,7 @@ describe('published versions', () => {
     ]);
     expect(story.current.published?.version).toBe(3);
 
-    const page = await repo.listVersions(nhs, { limit: 50 });
+    const page = await listings.listVersions(nhs, { limit: 50 });
 
     expect(page.items.map((v) => v.version)).toEqual([3, 2, 1]);
     expect(page.items).toEqual([...versions].reverse());
@@ -283,12 +289,12 @@ describe('published versions', () => {
   it('pages one version at a time: limit 1 and next walk them all, newest first', async () => {
     const { nhs, versions } = await publishedThrice();
 
-    const { pages, items } = await walk((next) => repo.listVersions(nhs, { limit: 1, next }));
+    const { pages, items } = await walk((next) => listings.listVersions(nhs, { limit: 1, next }));
 
     expect(items).toEqual([...versions].reverse());
     expectPageSizes(pages, 1, 3);
 
-    const { pages: byTwo, items: all } = await walk((next) => repo.listVersions(nhs, { limit: 2, next }));
+    const { pages: byTwo, items: all } = await walk((next) => listings.listVersions(nhs, { limit: 2, next }));
     expect(all.map((v) => v.version)).toEqual([3, 2, 1]);
     expectPageSizes(byTwo, 2, 3);
   });
@@ -307,7 +313,7 @@ describe('published versions', () => {
     const story = new PlanStory(nhs);
     await repo.appendRevision(story.create());
     await repo.appendRevision(story.submit());
-    expect(await repo.listVersions(nhs, { limit: 50 })).toEqual({ items: [] });
+    expect(await listings.listVersions(nhs, { limit: 50 })).toEqual({ items: [] });
   });
 });
 
@@ -326,16 +332,19 @@ describe('cursors', () => {
       cursor({ reads: 'ACCESS#x', changes: 'REV#000000001' }),
     ];
     for (const next of bad) {
-      const error = await repo.listVersions(nhs, { limit: 1, next }).catch((e: unknown) => e);
+      const error = await listings.listVersions(nhs, { limit: 1, next }).catch((e: unknown) => e);
       expect(error, `cursor ${JSON.stringify(next)}`).toBeInstanceOf(InvalidCursor);
     }
     // A versions cursor is not an access-log or worklist cursor.
     const versionsCursor = cursor({ sk: 'REV#000000003', versionSk: 'VERSION#000000001' });
-    await expect(repo.listAccessLog(nhs, { limit: 1, next: versionsCursor })).rejects.toBeInstanceOf(
+    await expect(listings.listAccessLog(nhs, { limit: 1, next: versionsCursor })).rejects.toBeInstanceOf(
       InvalidCursor,
     );
     await expect(
-      repo.listAwaitingRatification(GP_PRACTICE, { limit: 1, next: cursor({ reads: '~', changes: '~' }) }),
+      listings.listAwaitingRatification(GP_PRACTICE, {
+        limit: 1,
+        next: cursor({ reads: '~', changes: '~' }),
+      }),
     ).rejects.toBeInstanceOf(InvalidCursor);
   });
 
@@ -343,20 +352,20 @@ describe('cursors', () => {
     const nhs = freshNhsNumber();
     const story = PlanStory.published(nhs, 2);
     for (const record of story.records) await repo.appendRevision(record);
-    const first = await repo.listVersions(nhs, { limit: 1 });
+    const first = await listings.listVersions(nhs, { limit: 1 });
     expect(first.next).toBeDefined();
     const issued = JSON.parse(Buffer.from(first.next as string, 'base64url').toString('utf8'));
     expect(issued).toEqual({ sk: keys.revision(6), versionSk: keys.version(2) });
 
     const tampered = cursor({ ...issued, pk: keys.patient(freshNhsNumber()) });
-    const error = await repo.listVersions(nhs, { limit: 1, next: tampered }).catch((e: unknown) => e);
+    const error = await listings.listVersions(nhs, { limit: 1, next: tampered }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidCursor);
   });
 
   it('refuses an access-log cursor carrying fields it never issued', async () => {
     const nhs = freshNhsNumber();
     const withExtra = cursor({ reads: '~', changes: '~', pk: keys.patient(freshNhsNumber()) });
-    await expect(repo.listAccessLog(nhs, { limit: 1, next: withExtra })).rejects.toBeInstanceOf(
+    await expect(listings.listAccessLog(nhs, { limit: 1, next: withExtra })).rejects.toBeInstanceOf(
       InvalidCursor,
     );
   });
@@ -365,7 +374,7 @@ describe('cursors', () => {
     const nhs = freshNhsNumber();
     const withExtra = cursor({ sk: keys.awaitingRatification(nhs), pk: keys.organisation(HOSPICE) });
     await expect(
-      repo.listAwaitingRatification(GP_PRACTICE, { limit: 1, next: withExtra }),
+      listings.listAwaitingRatification(GP_PRACTICE, { limit: 1, next: withExtra }),
     ).rejects.toBeInstanceOf(InvalidCursor);
   });
 
@@ -378,7 +387,7 @@ describe('cursors', () => {
       reads: keys.revision(1),
       changes: keys.access('2026-11-21T10:00:00.000Z', 'x'),
     });
-    const error = await repo.listAccessLog(nhs, { limit: 1, next: swapped }).catch((e: unknown) => e);
+    const error = await listings.listAccessLog(nhs, { limit: 1, next: swapped }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidCursor);
   });
 });
@@ -478,7 +487,7 @@ describe('access log', () => {
     const { nhs, entries } = await history();
     expect(entries).toHaveLength(15);
 
-    const page = await repo.listAccessLog(nhs, { limit: 50 });
+    const page = await listings.listAccessLog(nhs, { limit: 50 });
 
     expect(page.items).toEqual(entries);
     expect(page.next).toBeUndefined();
@@ -496,7 +505,7 @@ describe('access log', () => {
     async (limit) => {
       const { nhs, entries } = await history();
 
-      const { pages, items } = await walk((next) => repo.listAccessLog(nhs, { limit, next }));
+      const { pages, items } = await walk((next) => listings.listAccessLog(nhs, { limit, next }));
 
       expect(items).toEqual(entries);
       expectPageSizes(pages, limit, entries.length);
@@ -514,7 +523,7 @@ describe('access log', () => {
       'read_plan',
     ]);
 
-    const page = await repo.listAccessLog(nhs, { limit: 50 }, AMBULANCE);
+    const page = await listings.listAccessLog(nhs, { limit: 50 }, AMBULANCE);
 
     expect(page.items).toEqual(ambulance);
     expect(page.next).toBeUndefined();
@@ -525,7 +534,9 @@ describe('access log', () => {
     for (const organisation of [AMBULANCE, GP_PRACTICE, HOSPICE]) {
       const expected = entries.filter((e) => e.actor.organisation === organisation);
 
-      const { pages, items } = await walk((next) => repo.listAccessLog(nhs, { limit, next }, organisation));
+      const { pages, items } = await walk((next) =>
+        listings.listAccessLog(nhs, { limit, next }, organisation),
+      );
 
       expect(items, organisation).toEqual(expected);
       for (const page of pages) expect(page.length).toBeLessThanOrEqual(limit);
@@ -559,7 +570,7 @@ describe('access log', () => {
       }));
       for (const read of reads) await repo.recordAccess(read);
 
-      const { items } = await walk((next) => repo.listAccessLog(nhs, { limit, next }, GP_PRACTICE));
+      const { items } = await walk((next) => listings.listAccessLog(nhs, { limit, next }, GP_PRACTICE));
 
       expect(items.map((e) => [e.at, e.action])).toEqual([
         ['2026-11-21T10:02:30.000Z', 'read_plan'],
@@ -572,8 +583,8 @@ describe('access log', () => {
   it("shows nothing of another patient's log", async () => {
     const { nhs } = await history();
     const other = freshNhsNumber();
-    expect(await repo.listAccessLog(other, { limit: 50 })).toEqual({ items: [] });
-    expect((await repo.listAccessLog(nhs, { limit: 50 })).items.length).toBe(15);
+    expect(await listings.listAccessLog(other, { limit: 50 })).toEqual({ items: [] });
+    expect((await listings.listAccessLog(nhs, { limit: 50 })).items.length).toBe(15);
   });
 });
 
@@ -604,15 +615,18 @@ describe('break-glass reports', () => {
     const seen: string[] = [];
     let next: string | undefined;
     do {
-      const page = await repo.listBreakGlass(organisation, { limit: 2, ...(next && { next }) });
+      const page = await listings.listBreakGlass(organisation, { limit: 2, ...(next && { next }) });
       expect(page.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.items.map((r) => r.reason));
       next = page.next;
     } while (next);
     expect(seen).toEqual([4, 3, 2, 1, 0].map((i) => `resident ${i} collapsed`));
-    expect((await repo.listBreakGlass('ELSEWHERE', { limit: 10 })).items).toEqual([]);
+    expect((await listings.listBreakGlass('ELSEWHERE', { limit: 10 })).items).toEqual([]);
     await expect(
-      repo.listBreakGlass(organisation, { limit: 2, next: cursor({ pk: 'ORG#X', sk: 'A', gsi1sk: 'B' }) }),
+      listings.listBreakGlass(organisation, {
+        limit: 2,
+        next: cursor({ pk: 'ORG#X', sk: 'A', gsi1sk: 'B' }),
+      }),
     ).rejects.toBeInstanceOf(InvalidCursor);
   });
 });
@@ -663,16 +677,16 @@ describe('awaiting ratification', () => {
       };
     });
 
-    const all = await repo.listAwaitingRatification(organisation, { limit: 50 });
+    const all = await listings.listAwaitingRatification(organisation, { limit: 50 });
     expect(all).toEqual({ items: expected });
 
     const { pages, items } = await walk((next) =>
-      repo.listAwaitingRatification(organisation, { limit: 2, next }),
+      listings.listAwaitingRatification(organisation, { limit: 2, next }),
     );
     expect(items).toEqual(expected);
     expectPageSizes(pages, 2, 5);
 
-    expect(await repo.listAwaitingRatification('W33333', { limit: 50 })).toEqual({ items: [] });
+    expect(await listings.listAwaitingRatification('W33333', { limit: 50 })).toEqual({ items: [] });
   });
 });
 
@@ -689,7 +703,7 @@ describe('the one-write rule, end to end', () => {
     db.operations.length = 0;
     await repo.currentPlan(nhs);
     await repo.getPatient(nhs);
-    await repo.listVersions(nhs, { limit: 5 });
+    await listings.listVersions(nhs, { limit: 5 });
     await repo.getVersion(nhs, 1);
     expect(db.operations).toEqual(['Query', 'GetItem', 'Query', 'Query']);
     expect(

@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createListings, type Listings } from '../../functions/platform/listings.ts';
 import { createPlanRepository, type PlanRepository } from '../../functions/platform/plan-repository.ts';
 import { keys, table } from '../../functions/platform/table.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
@@ -21,11 +22,13 @@ type ProjectionsModule = typeof import('../../functions/consumers/projections.ts
 
 let db: TestDynamo;
 let repo: PlanRepository;
+let listings: Listings;
 let handler: ProjectionsModule['handler'];
 
 beforeAll(async () => {
   db = await startTestDynamo('ucp-projections-test');
   repo = createPlanRepository(db.doc, db.tableName);
+  listings = createListings(db.doc, db.tableName);
   // The consumer's document client is made on first use from the environment: set it first.
   process.env.TABLE_NAME = db.tableName;
   process.env.DYNAMODB_ENDPOINT = db.dynamo.endpoint;
@@ -102,7 +105,7 @@ describe('awaiting-ratification projection', () => {
       submittedBy: { id: hospiceNurse.id, role: 'nurse', organisation: HOSPICE },
       clinician: 'dr.patel',
     });
-    const worklist = await repo.listAwaitingRatification(GP_PRACTICE, { limit: 200 });
+    const worklist = await listings.listAwaitingRatification(GP_PRACTICE, { limit: 200 });
     expect(worklist.items.filter((i) => i.nhsNumber === nhs)).toEqual([
       {
         nhsNumber: nhs,
@@ -175,7 +178,7 @@ describe('awaiting-ratification projection', () => {
     await deliver(submitted as DynamoDBRecord);
 
     expect(await awaiting(GP_PRACTICE, nhs)).toBeUndefined();
-    const worklist = await repo.listAwaitingRatification(GP_PRACTICE, { limit: 200 });
+    const worklist = await listings.listAwaitingRatification(GP_PRACTICE, { limit: 200 });
     expect(worklist.items.map((i) => i.nhsNumber)).not.toContain(nhs);
   });
 
@@ -202,7 +205,7 @@ describe('awaiting-ratification projection', () => {
     await deliver(...((await commit(story, 0)) as DynamoDBRecord[]));
 
     expect(await awaiting(GP_PRACTICE, nhs)).toBeUndefined();
-    const worklist = await repo.listAwaitingRatification(GP_PRACTICE, { limit: 200 });
+    const worklist = await listings.listAwaitingRatification(GP_PRACTICE, { limit: 200 });
     expect(worklist.items.map((i) => i.nhsNumber)).not.toContain(nhs);
     for (const item of worklist.items) {
       expect(item).toEqual({

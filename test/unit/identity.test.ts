@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createTokenVerifier,
   InsufficientProofing,
@@ -117,6 +117,28 @@ describe('createTokenVerifier', () => {
   it('rejects an expired token', async () => {
     const token = issuer.sign({ ...staffClaims, iat: now() - 7200, exp: now() - 60 }, 'staff');
     expect(await rejection(`Bearer ${token}`)).toBe('token expired');
+  });
+
+  it('refuses a token it has verified before once that token expires', async () => {
+    const token = issuer.sign({ ...staffClaims, sub: 'staff-expiring', exp: now() + 60 }, 'staff');
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toMatchObject({ id: 'staff-expiring' });
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toMatchObject({ id: 'staff-expiring' });
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
+    try {
+      expect(await rejection(`Bearer ${token}`)).toBe('token expired');
+      expect(await rejection(`Bearer ${token}`)).toBe('token expired');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('checks the signature of a token altered after the original was verified', async () => {
+    const token = issuer.sign({ ...staffClaims, sub: 'staff-original' }, 'staff');
+    await expect(verifier.verify(`Bearer ${token}`)).resolves.toMatchObject({ id: 'staff-original' });
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString('utf8'));
+    const altered = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url');
+    expect(await rejection(`Bearer ${header}.${altered}.${signature}`)).toBe('invalid token signature');
   });
 
   it('rejects a token without exp', async () => {
