@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { RevisionRecord } from '../../../functions/platform/plan-repository.ts';
+import type { RevisionRecord } from '../../../functions/platform/ports.ts';
 import { invoke } from '../../../local/api-gateway.ts';
 import {
   AMBULANCE,
