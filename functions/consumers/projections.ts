@@ -1,9 +1,10 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Plan } from '../../domain/plan.ts';
 import { documentClient, planRepository, tableName } from '../platform/dynamo.ts';
+import { logger } from '../platform/logger.ts';
 import { keys, table } from '../platform/table.ts';
 
 /** Where the plan waits for ratification: nowhere once it is withdrawn or closed. */
@@ -97,8 +98,12 @@ export const projectRevision = async (plan: Plan, previous: Plan | null, at: str
   if (failed) throw failed.reason;
 };
 
-/** The stream consumer: new revision items only; everything else on the stream is not its business. */
-export const handler = async (event: DynamoDBStreamEvent): Promise<void> => {
+/**
+ * The stream consumer: new revision items only; everything else on the stream is not its business.
+ * Log lines of its invocation (its own and its modules') carry the request id.
+ */
+export const handler = async (event: DynamoDBStreamEvent, context: Context): Promise<void> => {
+  logger.addContext(context);
   for (const record of event.Records) {
     const image = record.dynamodb?.NewImage;
     if (record.eventName !== 'INSERT' || !image) continue;

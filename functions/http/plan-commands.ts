@@ -25,8 +25,8 @@ import {
   type ApiRequest,
   type ApiResponse,
   authenticated,
+  expectedRevision,
   httpApi,
-  ifMatchRevision,
   json,
   nhsNumberParam,
 } from '../platform/http.ts';
@@ -97,14 +97,12 @@ const planCommand = <S extends z.ZodMiniType>(
   command: PlanCommandName,
   schema: S,
   decide: (plan: Plan | null, body: z.output<S>, ctx: CommandContext) => Outcome<Plan>,
-  options: { ifMatch: 'required' | 'optional' } = { ifMatch: 'required' },
 ) =>
   authenticated(async (request): Promise<ApiResponse> => {
     const nhsNumber = nhsNumberParam(request);
     onlyOwnRecord(request, nhsNumber);
     const body = parseBody(schema, request.body);
-    const expected =
-      options.ifMatch === 'required' || request.headers['if-match'] ? ifMatchRevision(request) : undefined;
+    const expected = expectedRevision(request);
     const plan = await planRepository().currentPlan(nhsNumber);
     const ctx = commandContext(
       request.actor,
@@ -169,6 +167,6 @@ export const handler = httpApi('planCommands', {
     handler: planCommand('withdraw', WithdrawBody, withdrawPlan),
   },
   recordDeath: {
-    handler: planCommand('recordDeath', DeathBody, recordDeath, { ifMatch: 'optional' }),
+    handler: planCommand('recordDeath', DeathBody, recordDeath),
   },
 });
