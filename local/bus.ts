@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { PutEventsRequestEntry, PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { type Subscription, subscriptions } from '../events/subscriptions.ts';
 import type { Publish } from '../functions/consumers/relay.ts';
 import { logger } from '../functions/platform/logger.ts';
+import { lambdaContext } from './api-gateway.ts';
 
-type Target = (event: EventBridgeEvent<string, never>) => Promise<unknown>;
+type Target = (event: EventBridgeEvent<string, never>, context: Context) => Promise<unknown>;
 
 /** EventBridge's exact-value matching: an array field in the event matches when any of its values does. */
 const matchesValue = (allowed: readonly unknown[], value: unknown): boolean =>
@@ -24,7 +25,8 @@ export const matches = (
 
 /**
  * The event bus, in-process: each entry becomes the event EventBridge would deliver and goes to
- * every consumer whose subscription matches, as the CDK stack's rules route it in AWS. A consumer
+ * every consumer whose subscription matches, as the CDK stack's rules route it in AWS, each
+ * delivery an invocation with a request id of its own. A consumer
  * that fails is logged; EventBridge would retry it and then dead-letter it.
  */
 export const createLocalBus = (targets: Record<Subscription['consumer'], Target>): Publish => {
@@ -43,8 +45,12 @@ export const createLocalBus = (targets: Record<Subscription['consumer'], Target>
         detail: JSON.parse(entry.Detail ?? '{}'),
       };
       for (const subscription of subscriptions.filter((s) => matches(s.pattern, event))) {
-        await targets[subscription.consumer](event as never).catch((error: unknown) =>
-          logger.error('local bus target failed', { target: subscription.id, error: (error as Error).name }),
+        await targets[subscription.consumer](event as never, lambdaContext(subscription.consumer)).catch(
+          (error: unknown) =>
+            logger.error('local bus target failed', {
+              target: subscription.id,
+              error: (error as Error).name,
+            }),
         );
       }
       results.push({ EventId: event.id });

@@ -158,11 +158,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const localOnly: Record<string, StreamConsumer> = {
     relay: createRelay(bus, 'local', { maxAttempts: 1, baseDelayMs: 0, sleep: async () => undefined }),
   };
-  const consumers = await Promise.all(
-    Object.entries(options.streamConsumers ?? deployedStreamConsumers).map(
-      async ([name, entry]) =>
-        localOnly[name] ??
-        ((await import(new URL(`../${entry}`, import.meta.url).href)).handler as StreamConsumer),
+  const consumers = Object.fromEntries(
+    await Promise.all(
+      Object.entries(options.streamConsumers ?? deployedStreamConsumers).map(
+        async ([name, entry]) =>
+          [
+            name,
+            localOnly[name] ??
+              ((await import(new URL(`../${entry}`, import.meta.url).href)).handler as StreamConsumer),
+          ] as const,
+      ),
     ),
   );
   const stream = attachLocalStream(documentClient(), consumers);

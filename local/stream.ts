@@ -1,20 +1,25 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { logger } from '../functions/platform/logger.ts';
+import { lambdaContext } from './api-gateway.ts';
 
-export type StreamConsumer = (event: DynamoDBStreamEvent) => Promise<unknown>;
+export type StreamConsumer = (event: DynamoDBStreamEvent, context: Context) => Promise<unknown>;
 
 /** Items the table's stream carries to consumers in AWS: revisions, access records, enrolments, registry entries. */
 const streamed = new Set(['revision', 'access', 'patient', 'organisationRevision']);
 
 /**
  * DynamoDB Streams, on one machine: every committed item of a streamed type is handed, in
- * commit order, to the same consumers the stream feeds in AWS. A failing consumer is logged and
+ * commit order, to the same consumers the stream feeds in AWS, by name, each delivery an invocation
+ * with a request id of its own. A failing consumer is logged and
  * does not undo the write, as in AWS where the stream retries on its own. `settled()` resolves
  * once everything committed so far has been delivered.
  */
-export const attachLocalStream = (client: DynamoDBDocumentClient, consumers: StreamConsumer[]) => {
+export const attachLocalStream = (
+  client: DynamoDBDocumentClient,
+  consumers: Record<string, StreamConsumer>,
+) => {
   let tail: Promise<void> = Promise.resolve();
   let sequence = 0;
   client.middlewareStack.add(
@@ -34,9 +39,9 @@ export const attachLocalStream = (client: DynamoDBDocumentClient, consumers: Str
           },
         };
         const delivered = tail.then(async () => {
-          for (const consume of consumers) {
-            await consume({ Records: [record] }).catch((error: unknown) =>
-              logger.error('local stream consumer failed', { error: (error as Error).name }),
+          for (const [name, consume] of Object.entries(consumers)) {
+            await consume({ Records: [record] }, lambdaContext(name)).catch((error: unknown) =>
+              logger.error('local stream consumer failed', { consumer: name, error: (error as Error).name }),
             );
           }
         });

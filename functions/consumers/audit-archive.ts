@@ -1,5 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { auditBucket } from '../platform/config.ts';
 import { logger } from '../platform/logger.ts';
 import { s3Client } from '../platform/s3.ts';
@@ -14,11 +14,13 @@ export const archiveKey = (event: ArchivedEvent): string => {
 
 /**
  * Writes every event, exactly as the bus delivered it, to the audit bucket (Object Lock keeps it).
- * Idempotent by key: a redelivery finds the object there and writes nothing.
+ * Idempotent by key: a redelivery finds the object there and writes nothing. Its log lines carry
+ * the invocation's request id.
  */
 export const createAuditArchive =
   (client: S3Client, bucket: string) =>
-  async (event: ArchivedEvent): Promise<void> => {
+  async (event: ArchivedEvent, context: Context): Promise<void> => {
+    logger.addContext(context);
     const key = archiveKey(event);
     try {
       await client.send(
@@ -40,7 +42,7 @@ export const createAuditArchive =
   };
 
 let archive: ReturnType<typeof createAuditArchive> | undefined;
-export const handler = async (event: ArchivedEvent): Promise<void> => {
+export const handler = async (event: ArchivedEvent, context: Context): Promise<void> => {
   archive ??= createAuditArchive(s3Client(), auditBucket());
-  return archive(event);
+  return archive(event, context);
 };

@@ -1,4 +1,4 @@
-import type { EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { EventType } from '../../domain/events.ts';
 import {
   messageFor,
@@ -48,8 +48,8 @@ const countBy = (kinds: RecipientKind[]): Partial<Record<RecipientKind, number>>
  * (domain/notifications.ts); each recipient is resolved to an address (the organisation
  * registry, the patient's profile, or the event itself for a registry address change) and sent at most once per event and address: a delivery
  * record is claimed first, and given back if sending fails, so EventBridge's retry sends it.
- * Logs carry the event id, its type, recipient kinds and counts: never an NHS number, a name or
- * an address.
+ * Logs carry the invocation's request id, the event id, its type, recipient kinds and counts:
+ * never an NHS number, a name or an address.
  */
 export const createNotificationHandler = ({
   mailer,
@@ -58,7 +58,11 @@ export const createNotificationHandler = ({
   patients,
   deliveries,
 }: NotificationDependencies) => {
-  return async (event: EventBridgeEvent<string, Record<string, unknown>>): Promise<void> => {
+  return async (
+    event: EventBridgeEvent<string, Record<string, unknown>>,
+    context: Context,
+  ): Promise<void> => {
+    logger.addContext(context);
     const type = event['detail-type'];
     if (event.source !== eventSource || !isEventType(type)) {
       logger.warn('event ignored: not one of ours', { id: event.id, type });
@@ -172,7 +176,10 @@ export const createNotificationHandler = ({
 let notify: ReturnType<typeof createNotificationHandler> | undefined;
 
 /** The Lambda entry: SES, from SENDER_ADDRESS, pointing people to SERVICE_URL. */
-export const handler = async (event: EventBridgeEvent<string, Record<string, unknown>>): Promise<void> => {
+export const handler = async (
+  event: EventBridgeEvent<string, Record<string, unknown>>,
+  context: Context,
+): Promise<void> => {
   notify ??= createNotificationHandler({
     mailer: sesMailer(senderAddress()),
     serviceUrl: serviceUrl(),
@@ -180,5 +187,5 @@ export const handler = async (event: EventBridgeEvent<string, Record<string, unk
     patients: patients(),
     deliveries: deliveries(),
   });
-  return notify(event);
+  return notify(event, context);
 };

@@ -1,14 +1,19 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Plan } from '../../domain/plan.ts';
 import { lazyHandler, revisions, worklists } from '../platform/composition-root.ts';
+import { logger } from '../platform/logger.ts';
 import type { Plans, Worklists } from '../platform/ports.ts';
 
-/** The stream consumer: new revision items only; everything else on the stream is not its business. */
+/**
+ * The stream consumer: new revision items only; everything else on the stream is not its business.
+ * Log lines of its invocation (its own and its modules') carry the request id.
+ */
 export const createProjections =
   (ports: { plans: Pick<Plans, 'revision'>; worklists: Pick<Worklists, 'project'> }) =>
-  async (event: DynamoDBStreamEvent): Promise<void> => {
+  async (event: DynamoDBStreamEvent, context: Context): Promise<void> => {
+    logger.addContext(context);
     for (const record of event.Records) {
       const image = record.dynamodb?.NewImage;
       if (record.eventName !== 'INSERT' || !image) continue;

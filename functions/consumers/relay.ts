@@ -7,7 +7,7 @@ import {
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { DomainEvent } from '../../domain/events.ts';
 import { toEntry } from '../../events/wire.ts';
 import { eventBusName } from '../platform/config.ts';
@@ -34,11 +34,12 @@ const eventsOf = (record: DynamoDBRecord): DomainEvent[] => {
  * The outbox relay: the events carried by each new revision, access and enrolment item go on the
  * bus. Failed entries are retried with backoff; a record whose events still fail is reported as a
  * batch item failure, so the stream delivers it again. At least once: consumers are idempotent on
- * `detail.eventId`.
+ * `detail.eventId`. Its log lines carry the invocation's request id.
  */
 export const createRelay =
   (publish: Publish, busName: string, options: RelayOptions) =>
-  async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> => {
+    logger.addContext(context);
     const pending = event.Records.flatMap((record) =>
       eventsOf(record).map((e) => ({ sequence: sequenceOf(record), entry: toEntry(e, busName) })),
     );
@@ -78,11 +79,14 @@ const eventBridgePublisher = (): Publish => {
 };
 
 let relay: ReturnType<typeof createRelay> | undefined;
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+export const handler = async (
+  event: DynamoDBStreamEvent,
+  context: Context,
+): Promise<DynamoDBBatchResponse> => {
   relay ??= createRelay(eventBridgePublisher(), eventBusName(), {
     maxAttempts: 4,
     baseDelayMs: 100,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
-  return relay(event);
+  return relay(event, context);
 };

@@ -25,8 +25,8 @@ import {
   type ApiRequest,
   type ApiResponse,
   authenticated,
+  expectedRevision,
   httpApi,
-  ifMatchRevision,
   json,
   nhsNumberParam,
 } from '../platform/http.ts';
@@ -101,14 +101,12 @@ const planCommand = <S extends z.ZodMiniType>(
   command: PlanCommandName,
   schema: S,
   decide: (plan: Plan | null, body: z.output<S>, ctx: CommandContext) => Outcome<Plan>,
-  options: { ifMatch: 'required' | 'optional' } = { ifMatch: 'required' },
 ) =>
   authenticated(async (request): Promise<ApiResponse> => {
     const nhsNumber = nhsNumberParam(request);
     onlyOwnRecord(request, nhsNumber);
     const body = parseBody(schema, request.body);
-    const expected =
-      options.ifMatch === 'required' || request.headers['if-match'] ? ifMatchRevision(request) : undefined;
+    const expected = expectedRevision(request);
     const plan = await ports.plans.current(nhsNumber);
     const ctx = commandContext(
       request.actor,
@@ -175,7 +173,7 @@ export const createHandler = (ports: PlanCommandPorts) =>
       handler: planCommand(ports, 'withdraw', WithdrawBody, withdrawPlan),
     },
     recordDeath: {
-      handler: planCommand(ports, 'recordDeath', DeathBody, recordDeath, { ifMatch: 'optional' }),
+      handler: planCommand(ports, 'recordDeath', DeathBody, recordDeath),
     },
   });
 

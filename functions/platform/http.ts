@@ -8,7 +8,14 @@ import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Actor } from '../../domain/actor.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
-import { type HttpFunctionName, type HttpMethod, type RouteKeyOf, routeTable } from '../http/routes.ts';
+import {
+  type HttpFunctionName,
+  type HttpMethod,
+  type RouteEntry,
+  type RouteKey,
+  type RouteKeyOf,
+  routeTable,
+} from '../http/routes.ts';
 import { allowedOriginsFromEnv, corsAllowHeaders, corsExposeHeaders, preflightHeaders } from './cors.ts';
 import { createTokenVerifier, InsufficientProofing, trustedIssuers, Unauthenticated } from './identity.ts';
 import { logger } from './logger.ts';
@@ -21,6 +28,8 @@ export const maxBodyBytes = 64 * 1024;
 export type ApiRequest = {
   event: APIGatewayProxyEvent;
   context: Context;
+  /** The registry's entry of the route being served. */
+  route: RouteEntry;
   actor: Actor;
   params: Record<string, string>;
   query: Record<string, string>;
@@ -29,9 +38,15 @@ export type ApiRequest = {
 };
 export type ApiResponse = APIGatewayProxyResult;
 type RouteHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<ApiResponse>;
+/** A handler bound to a route: it is given the route's registry entry, so reads what it states. */
+type BoundHandler = (
+  event: APIGatewayProxyEvent,
+  context: Context,
+  route: RouteEntry,
+) => Promise<ApiResponse>;
 type Route = { method: HttpMethod; path: string; handler: RouteHandler };
 /** What a function binds to each of its routes in the registry (functions/http/routes.ts). */
-export type Bindings<F extends HttpFunctionName> = { [K in RouteKeyOf<F>]: { handler: RouteHandler } };
+export type Bindings<F extends HttpFunctionName> = { [K in RouteKeyOf<F>]: { handler: BoundHandler } };
 
 let verifier: ReturnType<typeof createTokenVerifier> | undefined;
 const tokenVerifier = () => {
@@ -44,12 +59,13 @@ const defined = (record: Record<string, string | undefined> | null | undefined):
 
 /** Wraps a route that needs a signed-in user: 401 without a valid token, 403 below NHS login P9. */
 export const authenticated =
-  (handle: (request: ApiRequest) => Promise<ApiResponse>): RouteHandler =>
-  async (event, context) => {
+  (handle: (request: ApiRequest) => Promise<ApiResponse>): BoundHandler =>
+  async (event, context, route) => {
     const actor = await tokenVerifier().verify(event.headers?.authorization);
     return handle({
       event,
       context,
+      route,
       actor,
       params: defined(event.pathParameters),
       query: defined(event.queryStringParameters),
@@ -106,6 +122,16 @@ export const ifMatchRevision = (request: ApiRequest): number => {
       { path: 'If-Match', message: 'not an ETag' },
     ]);
   return Number(match[1]);
+};
+
+/**
+ * The revision a change was based on, read as the route's registry entry states If-Match:
+ * `required` is 428 without it, `optional` is checked only when sent.
+ */
+export const expectedRevision = (request: ApiRequest): number | undefined => {
+  const rule = request.route.reads?.['If-Match'];
+  if (!rule) throw new Error(`route ${request.route.key} reads no If-Match in functions/http/routes.ts`);
+  return rule === 'optional' && !request.headers['if-match'] ? undefined : ifMatchRevision(request);
 };
 
 const bodyLimit = (): middy.MiddlewareObj<APIGatewayProxyEvent> => ({
@@ -244,13 +270,18 @@ export const httpApi = <F extends HttpFunctionName>(
   bindings: Bindings<F>,
   options: { securityHeaders?: Parameters<typeof httpSecurityHeaders>[0] } = {},
 ) => {
-  const routes: Route[] = Object.entries(
-    bindings as Record<keyof typeof routeTable, { handler: RouteHandler }>,
-  ).map(([key, { handler }]) => {
-    const route = routeTable[key as keyof typeof routeTable];
-    if (route?.fn !== fn) throw new Error(`route ${key} is not one of ${fn}'s in functions/http/routes.ts`);
-    return { method: route.method, path: route.path, handler };
-  });
+  const routes: Route[] = Object.entries(bindings as Record<RouteKey, { handler: BoundHandler }>).map(
+    ([key, { handler }]) => {
+      const route = routeTable[key as RouteKey];
+      if (route?.fn !== fn) throw new Error(`route ${key} is not one of ${fn}'s in functions/http/routes.ts`);
+      const entry: RouteEntry = { key: key as RouteKey, ...route };
+      return {
+        method: route.method,
+        path: route.path,
+        handler: (event, context) => handler(event, context, entry),
+      };
+    },
+  );
   return middy<APIGatewayProxyEvent, ApiResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(requestLog(logger))

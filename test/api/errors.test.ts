@@ -248,6 +248,17 @@ describe('revisions', () => {
     }
   });
 
+  it('recording a death reads If-Match only when sent: a stale one is 412, and nothing is written', async () => {
+    const res = await api.call('POST', `/patients/${nhs}/death`, {
+      token: gp,
+      headers: { 'if-match': '"99"' },
+      json: { date: new Date().toISOString().slice(0, 10), place: 'home' },
+    });
+    expectProblem(res, 412);
+    const plan = await api.call('GET', `/patients/${nhs}/plan`, { token: patient });
+    expect(plan.body).toMatchObject({ status: 'draft' });
+  });
+
   it('a malformed If-Match is 400', async () => {
     for (const ifMatch of ['seven', '"abc"', '*']) {
       const res = await api.call('PATCH', `/patients/${nhs}/plan`, {

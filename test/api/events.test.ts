@@ -1,6 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, enrolment, startApi, testNhsNumber } from './harness.ts';
 
@@ -22,33 +19,6 @@ const CARE_HOME = 'VM123';
 const nhs = testNhsNumber(40);
 const keySafe = 'key safe by the back door, code 4321';
 const dnacprForm = 'purple folder on the fridge';
-
-const outbox = () => {
-  const dir = join(api.dataDir, 'outbox');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.eml'))
-    .map((f) => readFileSync(join(dir, f), 'utf8'));
-};
-
-const archived = async () => {
-  const s3 = new S3Client({
-    endpoint: api.runtime.archive.endpoint,
-    forcePathStyle: true,
-    region: 'eu-west-2',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
-  const listed = await s3.send(
-    new ListObjectsV2Command({ Bucket: api.runtime.archive.bucket, Prefix: 'audit/' }),
-  );
-  const bodies = await Promise.all(
-    (listed.Contents ?? []).map(async ({ Key }) => {
-      const object = await s3.send(new GetObjectCommand({ Bucket: api.runtime.archive.bucket, Key }));
-      return { key: Key ?? '', event: JSON.parse(await (object.Body?.transformToString() ?? '{}')) };
-    }),
-  );
-  s3.destroy();
-  return bodies;
-};
 
 describe('what the story sends and archives', () => {
   it('leaves one message per recipient and every event in the archive', async () => {
@@ -114,7 +84,7 @@ describe('what the story sends and archives', () => {
     await step('POST', `/patients/${nhs}/plan/withdraw`, patient, { reason: 'I have changed my mind' }, etag);
     await api.runtime.settled();
 
-    const messages = outbox();
+    const messages = api.outbox();
     const to = messages.map((m) => /^To: (.*)$/m.exec(m)?.[1]).sort();
     expect(to).toEqual([
       'ada@example.org', // ratified: the patient
@@ -132,7 +102,7 @@ describe('what the story sends and archives', () => {
         expect(message).not.toContain(secret);
     }
 
-    const events = await archived();
+    const events = await api.archived();
     expect(events.map((e) => e.event['detail-type']).sort()).toEqual([
       'CarePlan.Accessed',
       'CarePlan.Accessed',

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { isValidNhsNumber } from '../../domain/nhs-number.ts';
 import { type DevTokenOptions, ensureDevIssuer, issueDevToken } from '../../local/dev-issuer.ts';
@@ -53,6 +54,10 @@ export type CallOptions = {
   headers?: Record<string, string>;
 };
 
+/** An EventBridge event as archived: its shape is what the tests assert. */
+// biome-ignore lint/suspicious/noExplicitAny: archived JSON has no static type; the assertions check it.
+export type ArchivedEvent = { 'detail-type': string; time: string; source: string; detail: any };
+
 export type Api = {
   url: string;
   dataDir: string;
@@ -61,6 +66,10 @@ export type Api = {
   /** Signs arbitrary claims with the trusted dev issuer (iss, aud, iat and exp default). */
   sign(claims: Record<string, unknown>, kind: 'staff' | 'citizen'): string;
   call(method: string, path: string, options?: CallOptions): Promise<ApiResponse>;
+  /** The emails sent so far, as the `.eml` files the local mailer writes. */
+  outbox(): string[];
+  /** Every event in the audit archive (the S3-protocol server), with its object key. */
+  archived(): Promise<{ key: string; event: ArchivedEvent }[]>;
   close(): Promise<void>;
 };
 
@@ -75,11 +84,39 @@ export async function startApi(): Promise<Api> {
     token: (options) => issueDevToken(dataDir, options),
     sign: (claims, kind) => issuer.sign(claims, kind),
     call: (method, path, options = {}) => call(runtime.url, method, path, options),
+    outbox: () => {
+      const dir = join(dataDir, 'outbox');
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.eml'))
+        .map((f) => readFileSync(join(dir, f), 'utf8'));
+    },
+    archived: () => archived(runtime.archive),
     close: async () => {
       await runtime.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function archived({ endpoint, bucket }: LocalRuntime['archive']) {
+  // s3rver accepts only its own access key.
+  const s3 = new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'eu-west-2',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  try {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'audit/' }));
+    return await Promise.all(
+      (listed.Contents ?? []).map(async ({ Key }) => {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+        return { key: Key ?? '', event: JSON.parse(await (object.Body?.transformToString() ?? '{}')) };
+      }),
+    );
+  } finally {
+    s3.destroy();
+  }
 }
 
 async function call(base: string, method: string, path: string, options: CallOptions): Promise<ApiResponse> {

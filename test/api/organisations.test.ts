@@ -1,6 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Api, enrolment, etagOf, expectProblem, startApi, testNhsNumber } from './harness.ts';
 
@@ -25,32 +22,6 @@ const practice = {
   kind: 'gp_practice',
   notificationEmail: 'inbox@a81001.nhs.example',
   privacyOfficerEmail: 'ig@a81001.nhs.example',
-};
-
-const outbox = () => {
-  const dir = join(api.dataDir, 'outbox');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.eml'))
-    .map((f) => readFileSync(join(dir, f), 'utf8'));
-};
-
-const archived = async () => {
-  const s3 = new S3Client({
-    endpoint: api.runtime.archive.endpoint,
-    forcePathStyle: true,
-    region: 'eu-west-2',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
-  const { bucket } = api.runtime.archive;
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'audit/' }));
-  const events = await Promise.all(
-    (listed.Contents ?? []).map(async ({ Key }) => {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
-      return JSON.parse(await (object.Body?.transformToString() ?? '{}'));
-    }),
-  );
-  s3.destroy();
-  return events;
 };
 
 describe('the organisation registry', () => {
@@ -123,7 +94,7 @@ describe('the organisation registry', () => {
     await api.runtime.settled();
 
     // The address change told the old address and the new one, by whom; the rename told no one.
-    const changeMessages = outbox().filter((m) => m.includes('->'));
+    const changeMessages = api.outbox().filter((m) => m.includes('->'));
     const changedTo = changeMessages.map((m) => /^To: (.*)$/m.exec(m)?.[1]).sort();
     expect(changedTo).toEqual([
       'ig@a81001.nhs.example', // registered: (none) -> the privacy officer's address
@@ -142,10 +113,12 @@ describe('the organisation registry', () => {
       expect(message).toContain(`Subject: Urgent care plan alerts for ${PRACTICE}: address changed`);
       expect(message).toContain(`changed by practice.manager, admin of ${PRACTICE}`);
     }
-    expect(outbox().some((m) => m.includes('attacker@example.org'))).toBe(false);
+    expect(api.outbox().some((m) => m.includes('attacker@example.org'))).toBe(false);
 
     // Every change is audited: one archived event per revision, naming the fields and addresses.
-    const updates = (await archived()).filter((e) => e['detail-type'] === 'Organisation.Updated');
+    const updates = (await api.archived())
+      .map(({ event }) => event)
+      .filter((e) => e['detail-type'] === 'Organisation.Updated');
     expect(updates.map((e) => e.detail.revision).sort()).toEqual([1, 2, 3]);
     expect(updates.find((e) => e.detail.revision === 2)?.detail).toEqual({
       eventId: expect.any(String),

@@ -121,3 +121,32 @@ describe('request lines', () => {
     }
   });
 });
+
+describe("the consumers' lines", () => {
+  it('carry the request id of their own invocation, not the request that caused it, and no patient data', async () => {
+    const other = testNhsNumber(41);
+    const token = api.token({ role: 'patient', nhs: other, sub: 'patient-consumer-logs' });
+    const logs = captureLogs();
+    try {
+      const res = await api.call('POST', '/patients', { token, json: enrolment(other) });
+      expect(res.status).toBe(201);
+      await api.runtime.settled();
+    } finally {
+      logs.restore();
+    }
+
+    const lines = logs.lines.flatMap((chunk) => chunk.split('\n')).filter((line) => line.startsWith('{'));
+    const parsed = lines.map((line) => JSON.parse(line) as Line);
+    const [request] = parsed.filter((line) => line.message === 'request');
+    const archived = parsed.filter((line) => line.message === 'event archived');
+    // Enrolment raises its events on the stream: the relay puts them on the bus, the archive writes each.
+    expect(archived.length).toBeGreaterThan(0);
+    for (const line of archived) {
+      expect(line).toMatchObject({ function_name: 'auditArchive', function_request_id: expect.any(String) });
+      expect(line.function_request_id).not.toBe(request?.function_request_id);
+    }
+    expect(new Set(archived.map((line) => line.function_request_id)).size).toBe(archived.length);
+    const everything = lines.join('\n');
+    for (const secret of [other, 'Byron', 'SW1A 1AA']) expect(everything).not.toContain(secret);
+  });
+});

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DomainEvent, raise } from '../../domain/events.ts';
 import { toDetail, toEntry } from '../../events/wire.ts';
 import type { ArchivedEvent } from '../../functions/consumers/audit-archive.ts';
+import { lambdaContext } from '../../local/api-gateway.ts';
 import { createLocalBus } from '../../local/bus.ts';
 import { type LocalS3, startS3 } from '../../local/s3.ts';
 
@@ -87,7 +88,7 @@ const read = async (key: string) => {
 describe('audit archive against a real S3-protocol server (s3rver)', () => {
   it('writes audit/YYYY/MM/DD/<eventId>.json whose body is exactly the delivered event', async () => {
     const event = delivered(domainEvent('2026-11-21T10:15:30.000Z'));
-    await archiveModule.handler(event);
+    await archiveModule.handler(event, lambdaContext('auditArchive'));
 
     const key = `audit/2026/11/21/${event.detail.eventId}.json`;
     expect(archiveModule.archiveKey(event)).toBe(key);
@@ -99,8 +100,8 @@ describe('audit archive against a real S3-protocol server (s3rver)', () => {
 
   it('archiving the same event twice leaves one object with the same content', async () => {
     const event = delivered(domainEvent('2026-11-24T08:00:00.000Z'));
-    await archiveModule.handler(event);
-    await archiveModule.handler(event);
+    await archiveModule.handler(event, lambdaContext('auditArchive'));
+    await archiveModule.handler(event, lambdaContext('auditArchive'));
 
     const key = `audit/2026/11/24/${event.detail.eventId}.json`;
     expect(await keysUnder('audit/2026/11/24/')).toEqual([key]);
@@ -112,8 +113,8 @@ describe('audit archive against a real S3-protocol server (s3rver)', () => {
     const event = domainEvent('2026-11-25T08:00:00.000Z');
     const first = delivered(event, 'eb-first-delivery');
     const again = delivered(event, 'eb-second-delivery');
-    await archiveModule.handler(first);
-    await archiveModule.handler(again);
+    await archiveModule.handler(first, lambdaContext('auditArchive'));
+    await archiveModule.handler(again, lambdaContext('auditArchive'));
 
     const key = `audit/2026/11/25/${event.id}.json`;
     expect(await keysUnder('audit/2026/11/25/')).toEqual([key]);
@@ -123,8 +124,8 @@ describe('audit archive against a real S3-protocol server (s3rver)', () => {
   it('events of two different days go under two date prefixes (UTC, across a year end)', async () => {
     const late = delivered(domainEvent('2025-12-31T23:59:59.000Z'));
     const early = delivered(domainEvent('2026-01-01T00:00:00.000Z'));
-    await archiveModule.handler(late);
-    await archiveModule.handler(early);
+    await archiveModule.handler(late, lambdaContext('auditArchive'));
+    await archiveModule.handler(early, lambdaContext('auditArchive'));
 
     expect(await keysUnder('audit/2025/12/31/')).toEqual([`audit/2025/12/31/${late.detail.eventId}.json`]);
     expect(await keysUnder('audit/2026/01/01/')).toEqual([`audit/2026/01/01/${early.detail.eventId}.json`]);
@@ -173,7 +174,7 @@ describe('audit archive: PutObject (S3 client mocked)', () => {
   it('puts write-once JSON: IfNoneMatch *, ContentType application/json, exact body and key', async () => {
     mocked.on(PutObjectCommand).resolves({ ETag: '"etag"' });
     const event = delivered(domainEvent('2026-11-28T12:00:00.000Z'));
-    await archiveModule.createAuditArchive(mockedClient, 'the-bucket')(event);
+    await archiveModule.createAuditArchive(mockedClient, 'the-bucket')(event, lambdaContext('auditArchive'));
 
     const calls = mocked.commandCalls(PutObjectCommand);
     expect(calls).toHaveLength(1);
@@ -191,7 +192,7 @@ describe('audit archive: PutObject (S3 client mocked)', () => {
     const event = delivered(domainEvent('2026-11-28T12:00:01.000Z'));
 
     await expect(
-      archiveModule.createAuditArchive(mockedClient, 'the-bucket')(event),
+      archiveModule.createAuditArchive(mockedClient, 'the-bucket')(event, lambdaContext('auditArchive')),
     ).resolves.toBeUndefined();
     expect(mocked.commandCalls(PutObjectCommand)).toHaveLength(1);
   });
@@ -208,7 +209,9 @@ describe('audit archive: PutObject (S3 client mocked)', () => {
     mocked.on(PutObjectCommand).rejects(error);
     const event = delivered(domainEvent('2026-11-28T12:00:02.000Z'));
 
-    await expect(archiveModule.createAuditArchive(mockedClient, 'the-bucket')(event)).rejects.toBe(error);
+    await expect(
+      archiveModule.createAuditArchive(mockedClient, 'the-bucket')(event, lambdaContext('auditArchive')),
+    ).rejects.toBe(error);
   });
 
   it('a network error without an HTTP status is thrown', async () => {
@@ -216,6 +219,8 @@ describe('audit archive: PutObject (S3 client mocked)', () => {
     mocked.on(PutObjectCommand).rejects(error);
     const event = delivered(domainEvent('2026-11-28T12:00:03.000Z'));
 
-    await expect(archiveModule.createAuditArchive(mockedClient, 'the-bucket')(event)).rejects.toBe(error);
+    await expect(
+      archiveModule.createAuditArchive(mockedClient, 'the-bucket')(event, lambdaContext('auditArchive')),
+    ).rejects.toBe(error);
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Actor } from '../../domain/actor.ts';
+import { type RouteEntry, routes } from '../../functions/http/routes.ts';
 import type { ApiRequest, ApiResponse } from '../../functions/platform/http.ts';
 import type { idempotentCreate as IdempotentCreate } from '../../functions/platform/idempotency.ts';
 import { HttpProblem } from '../../functions/platform/problem.ts';
@@ -62,6 +63,7 @@ const request = (options: {
   return {
     event,
     context,
+    route: routes.find((route) => route.method === 'POST' && event.resource === route.path) as RouteEntry,
     actor: options.actor ?? gp,
     params: {},
     query: {},

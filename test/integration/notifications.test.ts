@@ -19,6 +19,7 @@ import {
 import { logger } from '../../functions/platform/logger.ts';
 import type { Mailer, OutgoingMessage } from '../../functions/platform/mailer.ts';
 import { keys } from '../../functions/platform/table.ts';
+import { lambdaContext } from '../../local/api-gateway.ts';
 import { folderMailer } from '../../local/outbox.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 import {
@@ -95,8 +96,14 @@ const countingMailer = (): Mailer => {
     await write(message);
   };
 };
-const notifier = (mailer: Mailer = countingMailer()) =>
-  createNotificationHandler({ mailer, serviceUrl: SERVICE, ...store });
+/** The handler, each call one Lambda invocation. */
+const notifier = (mailer: Mailer = countingMailer()) => {
+  const notify = createNotificationHandler({ mailer, serviceUrl: SERVICE, ...store });
+  return (
+    event: EventBridgeEvent<string, Record<string, unknown>>,
+    context = lambdaContext('notifications'),
+  ) => notify(event, context);
+};
 
 /** As EventBridge delivers it: the catalogue's wire detail under its detail-type. Ids are ULIDs, as in service. */
 const busEvent = (event: DomainEvent): EventBridgeEvent<string, Record<string, unknown>> => ({
@@ -353,6 +360,35 @@ describe('who is told what', () => {
     });
     expect(line).not.toContain(patientWithoutEmail);
     expect(line).not.toContain('UNREG1');
+  });
+});
+
+describe('log lines', () => {
+  it("carry each invocation's Lambda request id, and nothing about the patient", async () => {
+    story.create(hospiceNurse);
+    const submitted = only(eventsOf(story.submit(hospiceNurse, GP_PRACTICE), 'CarePlan.Submitted'));
+    const ratified = only(eventsOf(story.ratify(gp), 'CarePlan.Ratified'));
+    const notify = notifier();
+    await notify(busEvent(submitted), lambdaContext('ucp-dev-notifications', 'invocation-1'));
+    await notify(busEvent(ratified), lambdaContext('ucp-dev-notifications', 'invocation-2'));
+
+    const delivered = logs.lines
+      .filter((line) => line.includes('notifications delivered'))
+      .map((line) => JSON.parse(line));
+    expect(delivered).toEqual([
+      expect.objectContaining({
+        eventId: submitted.id,
+        function_request_id: 'invocation-1',
+        function_name: 'ucp-dev-notifications',
+      }),
+      expect.objectContaining({
+        eventId: ratified.id,
+        function_request_id: 'invocation-2',
+        function_name: 'ucp-dev-notifications',
+      }),
+    ]);
+    // afterEach checks every line for the patient, the plan and the addresses; the NHS number here too.
+    expect(logs.containing([nhs])).toEqual([]);
   });
 });
 

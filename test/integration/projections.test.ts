@@ -3,6 +3,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys, table } from '../../functions/platform/table.ts';
+import { lambdaContext } from '../../local/api-gateway.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 import {
   freshNhsNumber,
@@ -63,7 +64,8 @@ const streamRecord = (
   },
   eventSourceARN: 'arn:aws:dynamodb:eu-west-2:123456789012:table/ucp/stream/2026-11-21T00:00:00.000',
 });
-const deliver = (...records: DynamoDBRecord[]) => handler({ Records: records } satisfies DynamoDBStreamEvent);
+const deliver = (...records: DynamoDBRecord[]) =>
+  handler({ Records: records } satisfies DynamoDBStreamEvent, lambdaContext('projections'));
 
 /** Appends a story's new revisions to the table, as the API would, and returns their stream records. */
 const commit = async (story: PlanStory, from: number) => {

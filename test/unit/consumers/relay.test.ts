@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../domain/events.ts';
 import { toEntry } from '../../../events/wire.ts';
 import type { Publish } from '../../../functions/consumers/relay.ts';
+import { lambdaContext } from '../../../local/api-gateway.ts';
 import { captureLogs } from '../../support/logs.ts';
 import { accessEvents, outboxItem, streamRecord } from '../../support/stream-records.ts';
 
@@ -58,7 +59,10 @@ describe('relay handler (EventBridge SDK mocked)', () => {
   it('puts the events of an INSERT on the bus named by EVENT_BUS_NAME, as the catalogue entries', async () => {
     acceptAll();
     const events = accessEvents('happy', 2);
-    const response = await relayModule.handler(batch(streamRecord('1001', outboxItem(events))));
+    const response = await relayModule.handler(
+      batch(streamRecord('1001', outboxItem(events))),
+      lambdaContext('relay'),
+    );
 
     expect(response).toEqual({ batchItemFailures: [] });
     const inputs = putEventsInputs();
@@ -80,6 +84,7 @@ describe('relay handler (EventBridge SDK mocked)', () => {
         streamRecord('2002', outboxItem(b, 'revision')),
         streamRecord('2003', outboxItem(c)),
       ),
+      lambdaContext('relay'),
     );
 
     expect(response).toEqual({ batchItemFailures: [] });
@@ -101,7 +106,10 @@ describe('relay handler (EventBridge SDK mocked)', () => {
         ],
       })
       .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-3' }] });
-    const response = await relayModule.handler(batch(streamRecord('3001', outboxItem(events))));
+    const response = await relayModule.handler(
+      batch(streamRecord('3001', outboxItem(events))),
+      lambdaContext('relay'),
+    );
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(putEventsInputs().map((input) => idsOf(input.Entries))).toEqual([
@@ -120,6 +128,7 @@ describe('relay handler (EventBridge SDK mocked)', () => {
         streamRecord('4003', { pk: 'ORG#A81001', sk: 'AWAITING#9434765919', type: 'worklist' }),
         streamRecord('4004', outboxItem([], 'revision')),
       ),
+      lambdaContext('relay'),
     );
 
     expect(response).toEqual({ batchItemFailures: [] });
@@ -166,7 +175,7 @@ describe('createRelay: retries and batch item failures', () => {
       call === 1 && (id === 'partial-001' || id === 'partial-003') ? 'ThrottlingException' : undefined,
     );
     const { relay, sleeps } = relayWith(publish);
-    const response = await relay(batch(streamRecord('5001', outboxItem(events))));
+    const response = await relay(batch(streamRecord('5001', outboxItem(events))), lambdaContext('relay'));
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(calls).toEqual([ids(events), ['partial-001', 'partial-003']]);
@@ -190,6 +199,7 @@ describe('createRelay: retries and batch item failures', () => {
         streamRecord('6003', outboxItem(r3)),
         streamRecord('6004', outboxItem(r4)),
       ),
+      lambdaContext('relay'),
     );
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '6002' }, { itemIdentifier: '6004' }] });
@@ -208,7 +218,7 @@ describe('createRelay: retries and batch item failures', () => {
     const events = accessEvents('thrown', 3);
     const { publish, calls } = fakePublish((_, call) => (call === 1 ? 'throw' : undefined));
     const { relay, sleeps } = relayWith(publish);
-    const response = await relay(batch(streamRecord('7001', outboxItem(events))));
+    const response = await relay(batch(streamRecord('7001', outboxItem(events))), lambdaContext('relay'));
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(calls).toEqual([ids(events), ids(events)]);
@@ -228,6 +238,7 @@ describe('createRelay: retries and batch item failures', () => {
         streamRecord('8002', outboxItem(second)),
         streamRecord('8003', outboxItem(third)),
       ),
+      lambdaContext('relay'),
     );
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '8001' }, { itemIdentifier: '8002' }] });
@@ -239,7 +250,7 @@ describe('createRelay: retries and batch item failures', () => {
     const events = accessEvents('backoff', 1);
     const { publish, calls } = fakePublish(() => 'ServiceUnavailable');
     const { relay, sleeps } = relayWith(publish, 4);
-    const response = await relay(batch(streamRecord('9001', outboxItem(events))));
+    const response = await relay(batch(streamRecord('9001', outboxItem(events))), lambdaContext('relay'));
 
     expect(sleeps).toEqual([100, 200, 400]);
     expect(calls).toHaveLength(4);
@@ -257,7 +268,7 @@ describe('createRelay: retries and batch item failures', () => {
       return call === 1 ? [{ EventId: 'eb-0' }] : entries.map((_, i) => ({ EventId: `eb-r${i}` }));
     };
     const { relay } = relayWith(publish);
-    const response = await relay(batch(streamRecord('9101', outboxItem(events))));
+    const response = await relay(batch(streamRecord('9101', outboxItem(events))), lambdaContext('relay'));
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(seen).toEqual([ids(events), ['short-001', 'short-002']]);
@@ -274,19 +285,29 @@ describe('createRelay: retries and batch item failures', () => {
         streamRecord('9203', { pk: 'PATIENT#9434765919', sk: 'CARETEAM#A81001', type: 'careTeam' }),
         streamRecord('9204', { pk: 'PATIENT#9434765919', sk: 'REV#000000001', type: 'revision', events: [] }),
       ),
+      lambdaContext('relay'),
     );
 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(calls).toEqual([]);
   });
 
-  it('logs ids and counts only: no NHS number in what the relay logs on failure', async () => {
+  it("logs ids and counts only, under the invocation's request id: no NHS number in what the relay logs on failure", async () => {
     const events = accessEvents('quiet', 2);
     const { publish } = fakePublish(() => 'InternalFailure');
     const { relay } = relayWith(publish, 2);
-    await relay(batch(streamRecord('9301', outboxItem(events))));
+    await relay(
+      batch(streamRecord('9301', outboxItem(events))),
+      lambdaContext('ucp-dev-relay', 'relay-9301'),
+    );
 
-    expect(logs.containing(['events not published after retries'])).toHaveLength(1);
+    const failures = logs.containing(['events not published after retries']);
+    expect(failures).toHaveLength(1);
+    expect(JSON.parse(failures[0] ?? '')).toMatchObject({
+      entries: 2,
+      function_request_id: 'relay-9301',
+      function_name: 'ucp-dev-relay',
+    });
     expect(logs.containing(['9434765919'])).toEqual([]);
   });
 });
