@@ -139,7 +139,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // Loaded only now, so every module reads the environment set above.
-  const { deliveries, documentClient, planRepository } = await import('../functions/platform/dynamo.ts');
+  const { documentClient } = await import('../functions/platform/dynamo.ts');
+  const { deliveries, organisations, patients } = await import('../functions/platform/composition-root.ts');
   const { createRelay } = await import('../functions/consumers/relay.ts');
   const auditArchive = await import('../functions/consumers/audit-archive.ts');
   const { createNotificationHandler } = await import('../functions/consumers/notifications.ts');
@@ -148,7 +149,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     notifications: createNotificationHandler({
       mailer: folderMailer(join(options.dataDir, 'outbox')),
       serviceUrl: url,
-      repository: { ...planRepository(), ...deliveries() },
+      organisations: organisations(),
+      patients: patients(),
+      deliveries: deliveries(),
     }),
   });
   // Each stream consumer's own handler, but the relay's publishes to the local bus, not EventBridge.

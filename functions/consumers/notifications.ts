@@ -10,18 +10,19 @@ import {
 import type { OrganisationEntry } from '../../domain/organisation.ts';
 import { detailSchemas } from '../../events/catalogue.ts';
 import { eventSource } from '../../events/source.ts';
+import { deliveries, organisations, patients } from '../platform/composition-root.ts';
 import { senderAddress, serviceUrl } from '../platform/config.ts';
-import type { Deliveries } from '../platform/deliveries.ts';
-import { deliveries, planRepository } from '../platform/dynamo.ts';
 import { logger } from '../platform/logger.ts';
 import { type Mailer, sesMailer } from '../platform/mailer.ts';
-import type { PlanRepository } from '../platform/plan-repository.ts';
+import type { Deliveries, Organisations, Patients } from '../platform/ports.ts';
 
 export type NotificationDependencies = {
   mailer: Mailer;
   /** Where people sign in: the messages point there. */
   serviceUrl: string;
-  repository: Pick<PlanRepository, 'getOrganisation' | 'getPatient'> & Deliveries;
+  organisations: Pick<Organisations, 'get'>;
+  patients: Pick<Patients, 'get'>;
+  deliveries: Deliveries;
 };
 
 /** The detail does not match the catalogue schema of its detail-type: retrying will not help. */
@@ -50,7 +51,13 @@ const countBy = (kinds: RecipientKind[]): Partial<Record<RecipientKind, number>>
  * Logs carry the invocation's request id, the event id, its type, recipient kinds and counts:
  * never an NHS number, a name or an address.
  */
-export const createNotificationHandler = ({ mailer, serviceUrl, repository }: NotificationDependencies) => {
+export const createNotificationHandler = ({
+  mailer,
+  serviceUrl,
+  organisations: registry,
+  patients,
+  deliveries,
+}: NotificationDependencies) => {
   return async (
     event: EventBridgeEvent<string, Record<string, unknown>>,
     context: Context,
@@ -79,7 +86,7 @@ export const createNotificationHandler = ({ mailer, serviceUrl, repository }: No
     const organisation = (ods: string) => {
       let record = organisations.get(ods);
       if (!record) {
-        record = repository.getOrganisation(ods);
+        record = registry.get(ods);
         organisations.set(ods, record);
       }
       return record;
@@ -91,7 +98,7 @@ export const createNotificationHandler = ({ mailer, serviceUrl, repository }: No
         case 'privacyOfficer':
           return (await organisation(recipient.ods))?.organisation.privacyOfficerEmail;
         case 'patient':
-          return (await repository.getPatient(recipient.nhsNumber))?.profile.email;
+          return (await patients.get(recipient.nhsNumber))?.profile.email;
         case 'registryAddress':
           return recipient.address;
       }
@@ -109,7 +116,7 @@ export const createNotificationHandler = ({ mailer, serviceUrl, repository }: No
     });
 
     const deliver = async ({ recipient, address, message }: (typeof targets)[number]) => {
-      const claim = await repository.claimDelivery(eventId, address);
+      const claim = await deliveries.claimDelivery(eventId, address);
       if (claim === 'alreadySent') return 'alreadySent' as const;
       // Another delivery of this event is sending it: fail this one, so it is retried once that settles.
       if (claim === 'inFlight') throw new Error('this message is being sent by another delivery');
@@ -122,7 +129,7 @@ export const createNotificationHandler = ({ mailer, serviceUrl, repository }: No
           recipient: recipient.kind,
           error: (error as Error).name,
         });
-        await repository.releaseDelivery(eventId, address).catch((releaseError: unknown) =>
+        await deliveries.releaseDelivery(eventId, address).catch((releaseError: unknown) =>
           logger.error('delivery claim not released: a redelivery will not send this message', {
             eventId,
             type,
@@ -134,7 +141,7 @@ export const createNotificationHandler = ({ mailer, serviceUrl, repository }: No
       }
       // Sent: if this record is lost, a redelivery after the claim lapses sends it again, once more
       // at worst; an alert sent twice is better than one never sent.
-      await repository.markDelivered(eventId, address).catch((markError: unknown) =>
+      await deliveries.markDelivered(eventId, address).catch((markError: unknown) =>
         logger.error('delivery not recorded as sent', {
           eventId,
           type,
@@ -176,7 +183,9 @@ export const handler = async (
   notify ??= createNotificationHandler({
     mailer: sesMailer(senderAddress()),
     serviceUrl: serviceUrl(),
-    repository: { ...planRepository(), ...deliveries() },
+    organisations: organisations(),
+    patients: patients(),
+    deliveries: deliveries(),
   });
   return notify(event, context);
 };

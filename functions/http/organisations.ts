@@ -7,9 +7,9 @@ import {
   registeredOrganisation,
   writeOrganisation,
 } from '../../domain/organisation.ts';
-import { planRepository } from '../platform/dynamo.ts';
+import { lazyHandler, organisations } from '../platform/composition-root.ts';
 import { type ApiRequest, authenticated, httpApi, ifMatchRevision, json } from '../platform/http.ts';
-import { OrganisationRevisionConflict } from '../platform/plan-repository.ts';
+import { OrganisationRevisionConflict, type Organisations } from '../platform/ports.ts';
 import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { parseBody } from '../platform/validation.ts';
 
@@ -42,44 +42,49 @@ const entryResponse = (entry: OrganisationEntry, status: number) =>
  * PUT /organisations/{ods}: registers the entry (201), or replaces it whole given If-Match (200).
  * One conditional write of the next revision, carrying its `Organisation.Updated` event.
  */
-const put = authenticated(async (request) => {
-  const ods = manageableOds(request);
-  const organisation = parseBody(Organisation, request.body);
-  const basedOn = request.headers['if-match'] ? ifMatchRevision(request) : undefined;
-  const current = await planRepository().getOrganisation(ods);
-  const outcome = writeOrganisation(
-    current,
-    { ods, organisation, basedOn },
-    { actor: request.actor, now: new Date().toISOString(), newId: ulid },
-  );
-  if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
-  if (outcome.events.length === 0) return entryResponse(outcome.value, 200);
-  try {
-    await planRepository().appendOrganisationRevision({ ...outcome.value, events: outcome.events });
-  } catch (error) {
-    if (!(error instanceof OrganisationRevisionConflict)) throw error;
-    const winner = await planRepository().getOrganisation(ods);
-    const currentRevision = winner?.revision ?? 0;
-    throw new HttpProblem(
-      412,
-      'Precondition Failed',
-      'the entry was changed by someone else at the same time',
-      { currentRevision },
-      { ETag: etag(currentRevision) },
+const put = (registry: Organisations) =>
+  authenticated(async (request) => {
+    const ods = manageableOds(request);
+    const organisation = parseBody(Organisation, request.body);
+    const basedOn = request.headers['if-match'] ? ifMatchRevision(request) : undefined;
+    const current = await registry.get(ods);
+    const outcome = writeOrganisation(
+      current,
+      { ods, organisation, basedOn },
+      { actor: request.actor, now: new Date().toISOString(), newId: ulid },
     );
-  }
-  return entryResponse(outcome.value, current ? 200 : 201);
-});
+    if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
+    if (outcome.events.length === 0) return entryResponse(outcome.value, 200);
+    try {
+      await registry.append({ ...outcome.value, events: outcome.events });
+    } catch (error) {
+      if (!(error instanceof OrganisationRevisionConflict)) throw error;
+      const winner = await registry.get(ods);
+      const currentRevision = winner?.revision ?? 0;
+      throw new HttpProblem(
+        412,
+        'Precondition Failed',
+        'the entry was changed by someone else at the same time',
+        { currentRevision },
+        { ETag: etag(currentRevision) },
+      );
+    }
+    return entryResponse(outcome.value, current ? 200 : 201);
+  });
 
 /** GET /organisations/{ods} */
-const get = authenticated(async (request) => {
-  const ods = manageableOds(request);
-  const entry = await planRepository().getOrganisation(ods);
-  if (!entry) throw new HttpProblem(404, 'Not Found', 'no organisation with this ODS code is registered');
-  return entryResponse(entry, 200);
-});
+const get = (registry: Organisations) =>
+  authenticated(async (request) => {
+    const ods = manageableOds(request);
+    const entry = await registry.get(ods);
+    if (!entry) throw new HttpProblem(404, 'Not Found', 'no organisation with this ODS code is registered');
+    return entryResponse(entry, 200);
+  });
 
-export const handler = httpApi('organisations', {
-  putOrganisation: { handler: put },
-  getOrganisation: { handler: get },
-});
+export const createHandler = (ports: { organisations: Organisations }) =>
+  httpApi('organisations', {
+    putOrganisation: { handler: put(ports.organisations) },
+    getOrganisation: { handler: get(ports.organisations) },
+  });
+
+export const handler = lazyHandler(() => createHandler({ organisations: organisations() }));

@@ -20,7 +20,7 @@ import { relationshipOf } from '../../domain/permissions.ts';
 import type { Plan } from '../../domain/plan.ts';
 import { planView } from '../../domain/views.ts';
 import { commandContext } from '../platform/command-context.ts';
-import { planRepository } from '../platform/dynamo.ts';
+import { lazyHandler, patients, revisions } from '../platform/composition-root.ts';
 import {
   type ApiRequest,
   type ApiResponse,
@@ -31,7 +31,7 @@ import {
   nhsNumberParam,
 } from '../platform/http.ts';
 import { idempotentCreate } from '../platform/idempotency.ts';
-import { PlanRevisionConflict, PlanTooLarge } from '../platform/plan-repository.ts';
+import { type Patients, PlanRevisionConflict, type Plans, PlanTooLarge } from '../platform/ports.ts';
 import { etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { parseBody } from '../platform/validation.ts';
 import {
@@ -44,6 +44,8 @@ import {
   WithdrawBody,
 } from './contract.ts';
 import { onlyOwnRecord, unlessRefused } from './reads.ts';
+
+type PlanCommandPorts = { plans: Pick<Plans, 'current' | 'append'>; patients: Pick<Patients, 'get'> };
 
 const planResponse = (
   request: ApiRequest,
@@ -60,13 +62,14 @@ const planResponse = (
 
 /** Saves revision n+1; losing the race to another writer is a 412 with the revision that won. */
 const save = async (
+  { plans }: PlanCommandPorts,
   command: PlanCommandName,
   ctx: CommandContext,
   outcome: { value: Plan; events: DomainEvent[] },
 ): Promise<void> => {
   const publishedVersion = versionPublishedBy(command, outcome.value);
   try {
-    await planRepository().appendRevision({
+    await plans.append({
       plan: outcome.value,
       command,
       by: actorRef(ctx.actor),
@@ -77,7 +80,7 @@ const save = async (
   } catch (error) {
     if (error instanceof PlanTooLarge) throw new HttpProblem(413, 'Content Too Large', error.message);
     if (!(error instanceof PlanRevisionConflict)) throw error;
-    const current = await planRepository().currentPlan(outcome.value.nhsNumber);
+    const current = await plans.current(outcome.value.nhsNumber);
     const currentRevision = current?.revision ?? 0;
     throw new HttpProblem(
       412,
@@ -94,6 +97,7 @@ const save = async (
  * revision the caller based it on, then the one conditional write.
  */
 const planCommand = <S extends z.ZodMiniType>(
+  ports: PlanCommandPorts,
   command: PlanCommandName,
   schema: S,
   decide: (plan: Plan | null, body: z.output<S>, ctx: CommandContext) => Outcome<Plan>,
@@ -103,7 +107,7 @@ const planCommand = <S extends z.ZodMiniType>(
     onlyOwnRecord(request, nhsNumber);
     const body = parseBody(schema, request.body);
     const expected = expectedRevision(request);
-    const plan = await planRepository().currentPlan(nhsNumber);
+    const plan = await ports.plans.current(nhsNumber);
     const ctx = commandContext(
       request.actor,
       commandRelationship(request.actor, nhsNumber, command, { enrolled: null, plan }),
@@ -111,62 +115,66 @@ const planCommand = <S extends z.ZodMiniType>(
     const outcome = decide(plan, body, ctx);
     unlessRefused(commandRefusal(plan, expected, outcome));
     if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
-    await save(command, ctx, outcome);
+    await save(ports, command, ctx, outcome);
     return planResponse(request, outcome.value, 200);
   });
 
 /** POST /patients/{nhs}/plan: the first draft. */
-const create = authenticated(
-  idempotentCreate(async (request) => {
-    const nhsNumber = nhsNumberParam(request);
-    onlyOwnRecord(request, nhsNumber);
-    const body = parseBody(CreatePlanBody, request.body);
-    const [patient, existing] = await Promise.all([
-      planRepository().getPatient(nhsNumber),
-      planRepository().currentPlan(nhsNumber),
-    ]);
-    const ctx = commandContext(
-      request.actor,
-      commandRelationship(request.actor, nhsNumber, 'create', { enrolled: patient, plan: existing }),
-    );
-    const outcome = createPlan(
-      existing,
-      patient && { nhsNumber, careTeam: patient.careTeam },
-      body.sections ?? {},
-      ctx,
-    );
-    if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
-    try {
-      await save('create', ctx, outcome);
-    } catch (error) {
-      // Another first draft won the race for revision 1.
-      if (error instanceof HttpProblem && error.status === 412) {
-        throw new HttpProblem(409, 'Conflict', 'this patient already has a plan: change it with PATCH');
+const create = (ports: PlanCommandPorts) =>
+  authenticated(
+    idempotentCreate(async (request) => {
+      const nhsNumber = nhsNumberParam(request);
+      onlyOwnRecord(request, nhsNumber);
+      const body = parseBody(CreatePlanBody, request.body);
+      const [patient, existing] = await Promise.all([
+        ports.patients.get(nhsNumber),
+        ports.plans.current(nhsNumber),
+      ]);
+      const ctx = commandContext(
+        request.actor,
+        commandRelationship(request.actor, nhsNumber, 'create', { enrolled: patient, plan: existing }),
+      );
+      const outcome = createPlan(
+        existing,
+        patient && { nhsNumber, careTeam: patient.careTeam },
+        body.sections ?? {},
+        ctx,
+      );
+      if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
+      try {
+        await save(ports, 'create', ctx, outcome);
+      } catch (error) {
+        // Another first draft won the race for revision 1.
+        if (error instanceof HttpProblem && error.status === 412) {
+          throw new HttpProblem(409, 'Conflict', 'this patient already has a plan: change it with PATCH');
+        }
+        throw error;
       }
-      throw error;
-    }
-    return planResponse(request, outcome.value, 201, { Location: `/patients/${nhsNumber}/plan` });
-  }),
-);
+      return planResponse(request, outcome.value, 201, { Location: `/patients/${nhsNumber}/plan` });
+    }),
+  );
 
-export const handler = httpApi('planCommands', {
-  createPlan: { handler: create },
-  editPlan: {
-    handler: planCommand('edit', EditPlanBody, (p, b, c) => editDraft(p, b.sections, c)),
-  },
-  submitPlan: {
-    handler: planCommand('submit', SubmitBody, submitPlan),
-  },
-  ratifyPlan: {
-    handler: planCommand('ratify', RatifyBody, ratifyPlan),
-  },
-  returnPlan: {
-    handler: planCommand('return', ReturnBody, returnPlan),
-  },
-  withdrawPlan: {
-    handler: planCommand('withdraw', WithdrawBody, withdrawPlan),
-  },
-  recordDeath: {
-    handler: planCommand('recordDeath', DeathBody, recordDeath),
-  },
-});
+export const createHandler = (ports: PlanCommandPorts) =>
+  httpApi('planCommands', {
+    createPlan: { handler: create(ports) },
+    editPlan: {
+      handler: planCommand(ports, 'edit', EditPlanBody, (p, b, c) => editDraft(p, b.sections, c)),
+    },
+    submitPlan: {
+      handler: planCommand(ports, 'submit', SubmitBody, submitPlan),
+    },
+    ratifyPlan: {
+      handler: planCommand(ports, 'ratify', RatifyBody, ratifyPlan),
+    },
+    returnPlan: {
+      handler: planCommand(ports, 'return', ReturnBody, returnPlan),
+    },
+    withdrawPlan: {
+      handler: planCommand(ports, 'withdraw', WithdrawBody, withdrawPlan),
+    },
+    recordDeath: {
+      handler: planCommand(ports, 'recordDeath', DeathBody, recordDeath),
+    },
+  });
+
+export const handler = lazyHandler(() => createHandler({ plans: revisions(), patients: patients() }));

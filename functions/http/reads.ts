@@ -3,9 +3,9 @@ import type { ReadAction } from '../../domain/actions.ts';
 import type { Relationship } from '../../domain/permissions.ts';
 import type { Refusal } from '../../domain/refusals.ts';
 import { breakGlassReason } from '../platform/command-context.ts';
-import { planRepository } from '../platform/dynamo.ts';
 import { type ApiRequest, nhsNumberParam } from '../platform/http.ts';
 import { newId } from '../platform/ids.ts';
+import type { Audit, Patients, Plans } from '../platform/ports.ts';
 import { badRequest, problemFromRefusal } from '../platform/problem.ts';
 
 /** What the domain allowed, or its refusal as the problem+json answer. */
@@ -32,6 +32,7 @@ const purposeOf = (request: ApiRequest): string | null => {
 
 /** Writes the access record before anything is returned: if it cannot be written, the read fails. */
 export const auditRead = async (
+  audit: Pick<Audit, 'recordAccess'>,
   request: ApiRequest,
   nhsNumber: string,
   action: ReadAction,
@@ -48,15 +49,18 @@ export const auditRead = async (
     },
     { now: new Date().toISOString(), newId },
   );
-  await planRepository().recordAccess(record);
+  await audit.recordAccess(record);
 };
 
 /** Loads the newest revision (and, when there is none, the enrolment) and lets the domain decide; the caller writes the access record next. */
-export const readablePlan = async (request: ApiRequest) => {
+export const readablePlan = async (
+  ports: { plans: Pick<Plans, 'current'>; patients: Pick<Patients, 'get'> },
+  request: ApiRequest,
+) => {
   const nhsNumber = nhsNumberParam(request);
   onlyOwnRecord(request, nhsNumber);
-  const plan = await planRepository().currentPlan(nhsNumber);
-  const enrolled = plan ? null : await planRepository().getPatient(nhsNumber);
+  const plan = await ports.plans.current(nhsNumber);
+  const enrolled = plan ? null : await ports.patients.get(nhsNumber);
   const read = allowed(readPlan(request.actor, nhsNumber, { plan, enrolled }, breakGlassReason(request)));
   return { nhsNumber, ...read };
 };

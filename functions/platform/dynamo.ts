@@ -2,9 +2,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 import { dynamoEndpoint, tableName } from './config.ts';
-import { createDeliveries, type Deliveries } from './deliveries.ts';
-import { createListings, type Listings } from './listings.ts';
-import { createPlanRepository, type PlanRepository } from './plan-repository.ts';
 
 /**
  * One document client per process, made on first use so tests and the local runtime can set
@@ -29,21 +26,3 @@ export const documentClient = (): DynamoDBDocumentClient => {
 };
 
 export { tableName };
-
-let repository: PlanRepository | undefined;
-export const planRepository = (): PlanRepository => {
-  repository ??= createPlanRepository(documentClient(), tableName());
-  return repository;
-};
-
-let listingsPort: Listings | undefined;
-export const listings = (): Listings => {
-  listingsPort ??= createListings(documentClient(), tableName());
-  return listingsPort;
-};
-
-let deliveriesPort: Deliveries | undefined;
-export const deliveries = (): Deliveries => {
-  deliveriesPort ??= createDeliveries(documentClient(), tableName());
-  return deliveriesPort;
-};

@@ -46,7 +46,7 @@ export type Uses = {
 };
 
 /**
- * Least privilege, read from the handlers and functions/platform/plan-repository.ts. A function
+ * Least privilege, read from the handlers and the adapters in functions/platform/store/. A function
  * added to routes.ts or consumers.ts gets no access until it has a line here (tsc insists).
  * Stream reads are granted where the stream is wired (Events), not here.
  */

@@ -30,7 +30,7 @@ import { relationshipOf } from '../../domain/permissions.ts';
 import type { PatientProfile, Plan } from '../../domain/plan.ts';
 import type { Refusal } from '../../domain/refusals.ts';
 import { crisisSummary } from '../../domain/views.ts';
-import { planRepository } from '../../functions/platform/dynamo.ts';
+import { patients, plans } from '../../functions/platform/composition-root.ts';
 import { problemFromRefusal } from '../../functions/platform/problem.ts';
 import { type Api, startApi, testNhsNumber } from './harness.ts';
 
@@ -287,10 +287,7 @@ describe('the HTTP answer is the domain decision', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...states), asker, change, async (state, who, op) => {
         const nhs = await patientIn(state);
-        const [plan, enrolled] = await Promise.all([
-          planRepository().currentPlan(nhs),
-          planRepository().getPatient(nhs),
-        ]);
+        const [plan, enrolled] = await Promise.all([plans().current(nhs), patients().get(nhs)]);
         const actor = actorOf(who, nhs);
         const breakGlass = actor.kind === 'staff' && who.breakGlass ? REASON : undefined;
         const token = tokenOf(actor);

@@ -16,10 +16,8 @@ import {
   InvalidEventDetail,
   NotificationsNotSent,
 } from '../../functions/consumers/notifications.ts';
-import { createDeliveries, type Deliveries } from '../../functions/platform/deliveries.ts';
 import { logger } from '../../functions/platform/logger.ts';
 import type { Mailer, OutgoingMessage } from '../../functions/platform/mailer.ts';
-import { createPlanRepository, type PlanRepository } from '../../functions/platform/plan-repository.ts';
 import { keys } from '../../functions/platform/table.ts';
 import { lambdaContext } from '../../local/api-gateway.ts';
 import { folderMailer } from '../../local/outbox.ts';
@@ -38,6 +36,7 @@ import {
   profile,
 } from '../support/fixtures.ts';
 import { captureLogs } from '../support/logs.ts';
+import { dynamoStore, type Store } from '../support/store.ts';
 
 const SERVICE = 'https://ucp.example.nhs.uk';
 const email = {
@@ -63,14 +62,14 @@ const organisations: Record<string, Organisation> = {
 const admin: ServiceAdminActor = { kind: 'serviceAdmin', id: 'admin-1', role: 'admin' };
 /** Registers or replaces an entry as the service does: the domain's outcome, in one conditional write. */
 const writeEntry = async (ods: string, organisation: Organisation, actor: Actor = admin) => {
-  const current = await repo.getOrganisation(ods);
+  const current = await store.organisations.get(ods);
   const outcome = writeOrganisation(
     current,
     { ods, organisation, basedOn: current?.revision },
     { actor, now: '2026-11-20T09:00:00.000Z', newId: ulid },
   );
   if (!outcome.ok) throw new Error(outcome.refusal.reason);
-  await repo.appendOrganisationRevision({ ...outcome.value, events: outcome.events });
+  await store.organisations.append({ ...outcome.value, events: outcome.events });
   return outcome.events;
 };
 const breakGlassReader: ActorRef = {
@@ -80,8 +79,7 @@ const breakGlassReader: ActorRef = {
 };
 
 let db: TestDynamo;
-let repo: PlanRepository;
-let deliveries: Deliveries;
+let store: Store;
 let root: string;
 let outbox: string;
 let sent: OutgoingMessage[];
@@ -100,11 +98,7 @@ const countingMailer = (): Mailer => {
 };
 /** The handler, each call one Lambda invocation. */
 const notifier = (mailer: Mailer = countingMailer()) => {
-  const notify = createNotificationHandler({
-    mailer,
-    serviceUrl: SERVICE,
-    repository: { ...repo, ...deliveries },
-  });
+  const notify = createNotificationHandler({ mailer, serviceUrl: SERVICE, ...store });
   return (
     event: EventBridgeEvent<string, Record<string, unknown>>,
     context = lambdaContext('notifications'),
@@ -162,8 +156,7 @@ const forbidden = () => [
 
 beforeAll(async () => {
   db = await startTestDynamo('ucp-notifications-test');
-  repo = createPlanRepository(db.doc, db.tableName);
-  deliveries = createDeliveries(db.doc, db.tableName);
+  store = dynamoStore(db.doc, db.tableName);
   root = mkdtempSync(join(tmpdir(), 'ucp-notifications-'));
   for (const [ods, organisation] of Object.entries(organisations)) await writeEntry(ods, organisation);
   logs = captureLogs();
@@ -179,7 +172,7 @@ beforeEach(async () => {
   outbox = mkdtempSync(join(root, 'outbox-'));
   sent = [];
   nhs = freshNhsNumber();
-  await repo.enrolPatient(
+  await store.patients.enrol(
     {
       profile: { ...profile(nhs), email: email.patient },
       careTeam: [GP_PRACTICE],
@@ -333,7 +326,7 @@ describe('who is told what', () => {
 
   it('recipients with no address are skipped and counted, never named', async () => {
     const patientWithoutEmail = freshNhsNumber();
-    await repo.enrolPatient(
+    await store.patients.enrol(
       {
         profile: profile(patientWithoutEmail),
         careTeam: [GP_PRACTICE],
@@ -484,7 +477,7 @@ describe('exactly once per event and recipient', () => {
     const sending = busEvent(ratifiedEvent());
     const sendingId = (sending.detail as { eventId: string }).eventId;
     // Another delivery claimed the GP practice's message a moment ago and is still sending it.
-    expect(await deliveries.claimDelivery(sendingId, email.gp, new Date())).toBe('claimed');
+    expect(await store.deliveries.claimDelivery(sendingId, email.gp, new Date())).toBe('claimed');
     await expect(notifier()(sending)).rejects.toBeInstanceOf(NotificationsNotSent);
     expect(sent.map((m) => m.to)).not.toContain(email.gp);
 
@@ -492,12 +485,12 @@ describe('exactly once per event and recipient', () => {
     const cutShort = busEvent(only(eventsOf(story.ratify(gp), 'CarePlan.Ratified')));
     const cutShortId = (cutShort.detail as { eventId: string }).eventId;
     // A delivery claimed it two minutes ago and died before sending: the claim has lapsed.
-    expect(await deliveries.claimDelivery(cutShortId, email.gp, new Date(Date.now() - 120_000))).toBe(
+    expect(await store.deliveries.claimDelivery(cutShortId, email.gp, new Date(Date.now() - 120_000))).toBe(
       'claimed',
     );
     await notifier()(cutShort);
     expect(sent.filter((m) => m.to === email.gp)).toHaveLength(1);
-    expect(await deliveries.claimDelivery(cutShortId, email.gp)).toBe('alreadySent');
+    expect(await store.deliveries.claimDelivery(cutShortId, email.gp)).toBe('alreadySent');
   });
 });
 

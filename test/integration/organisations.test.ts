@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openApiDocument } from '../../functions/http/openapi.ts';
-import {
-  createPlanRepository,
-  OrganisationRevisionConflict,
-} from '../../functions/platform/plan-repository.ts';
+import { OrganisationRevisionConflict } from '../../functions/platform/ports.ts';
+import { dynamoOrganisations } from '../../functions/platform/store/organisations.ts';
 import { keys } from '../../functions/platform/table.ts';
 import { type ApiEventInput, invoke } from '../../local/api-gateway.ts';
 import { ensureDevIssuer, issueDevToken } from '../../local/dev-issuer.ts';
@@ -227,7 +225,7 @@ describe('no lost updates', () => {
 
 describe('the repository', () => {
   it('writes each revision once: the loser of a race for it gets OrganisationRevisionConflict', async () => {
-    const repo = createPlanRepository(db.doc, db.tableName);
+    const registry = dynamoOrganisations(db.doc, db.tableName);
     const entry = (notificationEmail: string) => ({
       ods: 'D66666',
       revision: 1,
@@ -237,13 +235,13 @@ describe('the repository', () => {
       events: [],
     });
     const raced = await Promise.allSettled([
-      repo.appendOrganisationRevision(entry('first@nhs.net')),
-      repo.appendOrganisationRevision(entry('second@nhs.net')),
+      registry.append(entry('first@nhs.net')),
+      registry.append(entry('second@nhs.net')),
     ]);
     expect(raced.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const lost = raced.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(lost?.reason).toBeInstanceOf(OrganisationRevisionConflict);
-    const kept = await repo.getOrganisation('D66666');
+    const kept = await registry.get('D66666');
     expect(['first@nhs.net', 'second@nhs.net']).toContain(kept?.organisation.notificationEmail);
     expect(await revisions('D66666')).toHaveLength(1);
   });

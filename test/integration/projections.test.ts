@@ -2,8 +2,6 @@ import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createListings, type Listings } from '../../functions/platform/listings.ts';
-import { createPlanRepository, type PlanRepository } from '../../functions/platform/plan-repository.ts';
 import { keys, table } from '../../functions/platform/table.ts';
 import { lambdaContext } from '../../local/api-gateway.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
@@ -18,18 +16,17 @@ import {
   patientRecord,
   revisionItem,
 } from '../support/fixtures.ts';
+import { dynamoStore, type Store } from '../support/store.ts';
 
 type ProjectionsModule = typeof import('../../functions/consumers/projections.ts');
 
 let db: TestDynamo;
-let repo: PlanRepository;
-let listings: Listings;
+let store: Store;
 let handler: ProjectionsModule['handler'];
 
 beforeAll(async () => {
   db = await startTestDynamo('ucp-projections-test');
-  repo = createPlanRepository(db.doc, db.tableName);
-  listings = createListings(db.doc, db.tableName);
+  store = dynamoStore(db.doc, db.tableName);
   // The consumer's document client is made on first use from the environment: set it first.
   process.env.TABLE_NAME = db.tableName;
   process.env.DYNAMODB_ENDPOINT = db.dynamo.endpoint;
@@ -73,7 +70,7 @@ const deliver = (...records: DynamoDBRecord[]) =>
 /** Appends a story's new revisions to the table, as the API would, and returns their stream records. */
 const commit = async (story: PlanStory, from: number) => {
   const records = story.records.slice(from);
-  for (const record of records) await repo.appendRevision(record);
+  for (const record of records) await store.plans.append(record);
   return records.map((r) => streamRecord(revisionItem(r)));
 };
 
@@ -107,7 +104,7 @@ describe('awaiting-ratification projection', () => {
       submittedBy: { id: hospiceNurse.id, role: 'nurse', organisation: HOSPICE },
       clinician: 'dr.patel',
     });
-    const worklist = await listings.listAwaitingRatification(GP_PRACTICE, { limit: 200 });
+    const worklist = await store.worklists.awaitingRatification(GP_PRACTICE, { limit: 200 });
     expect(worklist.items.filter((i) => i.nhsNumber === nhs)).toEqual([
       {
         nhsNumber: nhs,
@@ -180,7 +177,7 @@ describe('awaiting-ratification projection', () => {
     await deliver(submitted as DynamoDBRecord);
 
     expect(await awaiting(GP_PRACTICE, nhs)).toBeUndefined();
-    const worklist = await listings.listAwaitingRatification(GP_PRACTICE, { limit: 200 });
+    const worklist = await store.worklists.awaitingRatification(GP_PRACTICE, { limit: 200 });
     expect(worklist.items.map((i) => i.nhsNumber)).not.toContain(nhs);
   });
 
@@ -207,7 +204,7 @@ describe('awaiting-ratification projection', () => {
     await deliver(...((await commit(story, 0)) as DynamoDBRecord[]));
 
     expect(await awaiting(GP_PRACTICE, nhs)).toBeUndefined();
-    const worklist = await listings.listAwaitingRatification(GP_PRACTICE, { limit: 200 });
+    const worklist = await store.worklists.awaitingRatification(GP_PRACTICE, { limit: 200 });
     expect(worklist.items.map((i) => i.nhsNumber)).not.toContain(nhs);
     for (const item of worklist.items) {
       expect(item).toEqual({
@@ -247,7 +244,7 @@ describe('awaiting-ratification projection', () => {
 describe('care-team projection', () => {
   it('gives each care-team organisation a TEAM# item with the GSI keys, from the revision that added it', async () => {
     const nhs = freshNhsNumber();
-    await repo.enrolPatient(patientRecord(nhs), []);
+    await store.patients.enrol(patientRecord(nhs), []);
     const story = new PlanStory(nhs, undefined, [GP_PRACTICE]);
     const created = story.create(gp); // care team: the GP practice, who enrolled the patient
     story.edit(gp);

@@ -22,7 +22,7 @@ import { isValidNhsNumber } from '../../domain/nhs-number.ts';
 import { relationshipOf } from '../../domain/permissions.ts';
 import type { PatientProfile, Plan } from '../../domain/plan.ts';
 import type { Sections } from '../../domain/sections.ts';
-import type { PatientRecord, RevisionRecord } from '../../functions/platform/plan-repository.ts';
+import type { PatientRecord, RevisionRecord } from '../../functions/platform/ports.ts';
 
 /**
  * Deterministic fixtures for the integration and handler tests: actors, sections, patients and

@@ -17,7 +17,7 @@ const { corsAllowHeaders, corsAllowMethods } = await import('../../functions/pla
 const { logs, commandNames } = mockedStore(env, [NHS]);
 
 type Input = Parameters<typeof apiEvent>[0];
-const call = (handler: typeof meta, input: Input, lambdaRequestId = 'lambda-request-1') =>
+const call = (handler: typeof planCommands, input: Input, lambdaRequestId = 'lambda-request-1') =>
   handler(apiEvent({ requestId: 'gateway-request-1', ...input }), lambdaContext('fn', lambdaRequestId));
 
 const requestLines = () =>

@@ -1,10 +1,6 @@
-import {
-  ConditionalCheckFailedException,
-  ProvisionedThroughputExceededException,
-} from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, type PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { RevisionRecord } from '../../../functions/platform/plan-repository.ts';
 import { invoke } from '../../../local/api-gateway.ts';
 import {
   AMBULANCE,
@@ -15,22 +11,42 @@ import {
   NHS,
   NHS_SPACED,
   PlanStory,
+  patientRecord,
   planStrings,
-  profile,
-  revisionItem,
 } from '../../support/fixtures.ts';
-import { handlerEnvironment, mockedStore, UNIT_TABLE } from '../../support/handler-env.ts';
+import { handlerEnvironment, realStore } from '../../support/handler-env.ts';
 
 const env = handlerEnvironment();
-const { handler } = await import('../../../functions/http/plan-commands.ts');
 
 const gpToken = env.token({ role: 'gp', org: GP_PRACTICE, sub: 'gp-1' });
 const paramedicToken = env.token({ role: 'paramedic', org: AMBULANCE, sub: 'paramedic-1' });
 const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 const personal = [NHS, NHS_SPACED, GIVEN, FAMILY, ...planStrings];
-const newest = (record: RevisionRecord | undefined): Partial<QueryCommandOutput> => ({
-  Items: record ? [revisionItem(record)] : [],
-});
+
+const { db, store, faulty, faults, logs } = await realStore(env, personal, 'ucp-plan-commands-handler');
+const { createHandler } = await import('../../../functions/http/plan-commands.ts');
+const handler = createHandler(store);
+/** The same handler on ports whose sends a test can make fail. */
+const faultyHandler = createHandler(faulty);
+
+/** Stores the story's revisions, as the API would have. */
+const stored = async (story: PlanStory, from = 0) => {
+  for (const record of story.records.slice(from)) await store.plans.append(record);
+  db.operations.length = 0;
+  return story;
+};
+/** Another writer saves what `winner` has beyond `from` just before the handler's write reaches the table. */
+const racedBy = (winner: PlanStory, from: number) => {
+  let raced = false;
+  faults.on(PutCommand).callsFake(async (input: PutCommandInput) => {
+    if (!raced) {
+      raced = true;
+      for (const record of winner.records.slice(from)) await store.plans.append(record);
+    }
+    return db.doc.send(new PutCommand(input));
+  });
+};
+const faultyCalls = () => faults.calls().map((call) => (call.args[0] as object).constructor.name);
 
 /** Each command of an existing plan: the plan it starts from and the request that changes it. */
 type Case = {
@@ -124,8 +140,8 @@ const cases: Case[] = [
   },
 ];
 
-const send = (c: Case, ifMatch?: string, body: unknown = c.body) =>
-  invoke(handler, {
+const send = (c: Case, ifMatch?: string, body: unknown = c.body, on = handler) =>
+  invoke(on, {
     method: c.method,
     path: c.path,
     resource: c.resource,
@@ -134,51 +150,30 @@ const send = (c: Case, ifMatch?: string, body: unknown = c.body) =>
     ...(ifMatch !== undefined && { headers: { 'If-Match': ifMatch } }),
   });
 
-const { ddb, commandNames, logs } = mockedStore(env, personal);
-
-describe('every command is one conditional put of the next revision', () => {
+describe('every command is one write of the next revision', () => {
   it.each(cases)('$name', async (c) => {
-    const before = c.before();
-    const base = before.records.at(-1);
+    const before = await stored(c.before());
     const revision = before.current.revision;
-    ddb.on(QueryCommand).resolves(newest(base));
-    ddb.on(PutCommand).resolves({});
 
     const response = await send(c, c.ifMatch === false ? undefined : `"${revision}"`);
 
     expect(response.status).toBe(200);
     expect(response.headers.etag).toBe(`"${revision + 1}"`);
     expect(response.body).toMatchObject({ nhsNumber: NHS, revision: revision + 1, status: c.status });
-    expect(commandNames()).toEqual(['QueryCommand', 'PutCommand']);
-    const puts = ddb.commandCalls(PutCommand);
-    expect(puts).toHaveLength(1);
-    const input = puts[0]?.args[0].input;
-    expect(input?.TableName).toBe(UNIT_TABLE);
-    expect(input?.ConditionExpression).toBe('attribute_not_exists(sk)');
-    expect(input?.Item).toMatchObject({
-      pk: `PATIENT#${NHS}`,
-      sk: `REV#${String(revision + 1).padStart(9, '0')}`,
-      type: 'revision',
-      revision: revision + 1,
-      status: c.status,
+    expect(db.operations).toEqual(['Query', 'PutItem']);
+    const written = await store.plans.revision(NHS, revision + 1);
+    expect(written).toMatchObject({
       command: c.command,
+      by: { organisation: c.token ? AMBULANCE : GP_PRACTICE },
       plan: { nhsNumber: NHS, revision: revision + 1 },
     });
-    expect(input?.Item?.events).toHaveLength(1);
+    expect(written?.events).toHaveLength(1);
+    expect((await store.plans.current(NHS))?.revision).toBe(revision + 1);
   });
 
-  it('POST plan (create) puts revision 1', async () => {
-    ddb.on(GetCommand).resolves({
-      Item: {
-        pk: `PATIENT#${NHS}`,
-        sk: 'PROFILE',
-        profile: profile(),
-        careTeam: [GP_PRACTICE],
-        enrolledAt: '2026-11-20T09:00:00.000Z',
-      },
-    });
-    ddb.on(QueryCommand).resolves({ Items: [] });
-    ddb.on(PutCommand).resolves({});
+  it('POST plan (create) writes revision 1', async () => {
+    await store.patients.enrol(patientRecord(), []);
+    db.operations.length = 0;
 
     const response = await invoke(handler, {
       method: 'POST',
@@ -191,38 +186,22 @@ describe('every command is one conditional put of the next revision', () => {
     expect(response.status).toBe(201);
     expect(response.headers.etag).toBe('"1"');
     expect(response.headers.location).toBe(`/patients/${NHS}/plan`);
-    const puts = ddb.commandCalls(PutCommand);
-    expect(puts).toHaveLength(1);
-    expect(puts[0]?.args[0].input.ConditionExpression).toBe('attribute_not_exists(sk)');
-    expect(puts[0]?.args[0].input.Item).toMatchObject({
-      pk: `PATIENT#${NHS}`,
-      sk: 'REV#000000001',
-      command: 'create',
-      status: 'draft',
-    });
-    expect(commandNames().filter((n) => n !== 'GetCommand' && n !== 'QueryCommand')).toEqual(['PutCommand']);
+    expect(await store.plans.revision(NHS, 1)).toMatchObject({ command: 'create', plan: { revision: 1 } });
+    expect(db.operations.filter((n) => n !== 'GetItem' && n !== 'Query')).toEqual(['PutItem']);
   });
 });
 
 describe('a lost race', () => {
-  it.each(cases)('$name: 412 with the revision that won, re-read after the failed put', async (c) => {
-    const before = c.before();
+  it.each(cases)('$name: 412 with the revision that won, re-read after the failed write', async (c) => {
+    const before = await stored(c.before());
     const revision = before.current.revision;
-    // Another writer saved revision n+1 and then n+2 while this request was deciding.
+    // Another writer saves revision n+1 and then n+2 while this request is deciding.
     const winner = c.before();
     winner.edit();
     const won = winner.edit();
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce(newest(before.records.at(-1)))
-      .resolves(newest(won));
-    ddb
-      .on(PutCommand)
-      .rejects(
-        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
-      );
+    racedBy(winner, before.records.length);
 
-    const response = await send(c, c.ifMatch === false ? undefined : `"${revision}"`);
+    const response = await send(c, c.ifMatch === false ? undefined : `"${revision}"`, c.body, faultyHandler);
 
     expect(response.status).toBe(412);
     expect(response.headers['content-type']).toBe('application/problem+json');
@@ -234,22 +213,17 @@ describe('a lost race', () => {
       detail: 'the plan was changed by someone else at the same time',
       currentRevision: revision + 2,
     });
-    expect(commandNames()).toEqual(['QueryCommand', 'PutCommand', 'QueryCommand']);
+    expect(faultyCalls()).toEqual(['QueryCommand', 'PutCommand', 'QueryCommand']);
+    expect(await store.plans.current(NHS)).toEqual(won.plan);
   });
 
   it('create: a plan made by someone else meanwhile is a 409, not a 412', async () => {
-    ddb.on(GetCommand).resolves({
-      Item: { profile: profile(), careTeam: [GP_PRACTICE], enrolledAt: '2026-11-20T09:00:00.000Z' },
-    });
-    const other = new PlanStory(NHS).create();
-    ddb.on(QueryCommand).resolvesOnce({ Items: [] }).resolves(newest(other));
-    ddb
-      .on(PutCommand)
-      .rejects(
-        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
-      );
+    await store.patients.enrol(patientRecord(), []);
+    const other = new PlanStory(NHS);
+    other.create();
+    racedBy(other, 0);
 
-    const response = await invoke(handler, {
+    const response = await invoke(faultyHandler, {
       method: 'POST',
       path: `/patients/${NHS}/plan`,
       resource: '/patients/{nhs}/plan',
@@ -264,7 +238,8 @@ describe('a lost race', () => {
       status: 409,
       detail: 'this patient already has a plan: change it with PATCH',
     });
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+    expect(faults.commandCalls(PutCommand)).toHaveLength(1);
+    expect(await store.plans.current(NHS)).toEqual(other.plan);
   });
 });
 
@@ -272,8 +247,7 @@ describe('refused before any write', () => {
   const edit = cases[0] as Case;
 
   it('a stale If-Match: 412 with the current revision, nothing written', async () => {
-    const before = PlanStory.published(NHS, 1);
-    ddb.on(QueryCommand).resolves(newest(before.records.at(-1)));
+    const before = await stored(PlanStory.published(NHS, 1));
 
     const response = await send(edit, '"1"');
 
@@ -286,7 +260,8 @@ describe('refused before any write', () => {
       detail: 'the plan has changed since you read it',
       currentRevision: 3,
     });
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(db.operations).toEqual(['Query']);
+    expect(await store.plans.current(NHS)).toEqual(before.plan);
   });
 
   it('no If-Match: 428, nothing read or written', async () => {
@@ -299,16 +274,23 @@ describe('refused before any write', () => {
       status: 428,
       detail: 'send If-Match with the ETag of the plan you are changing',
     });
-    expect(ddb.calls()).toHaveLength(0);
+    expect(db.operations).toEqual([]);
   });
 
   it('a plan that would be too large to store: 413, nothing written', async () => {
-    const big = new PlanStory(NHS);
-    // Stored before the limit existed: the edit below (of another section) pushes it over.
-    big.create(undefined, { clinical: { functionalStatus: 'x'.repeat(310_000) } });
-    ddb.on(QueryCommand).resolves(newest(big.records.at(-1)));
+    // A plan just under the limit (its free text stored before the section limits existed): the
+    // edit below, of another section, pushes it over.
+    const sized = (length: number) => {
+      const story = new PlanStory(NHS);
+      story.create(undefined, { clinical: { functionalStatus: 'x'.repeat(length) } });
+      return story;
+    };
+    const base = JSON.stringify(sized(0).records[0]).length;
+    await stored(sized(299_000 - base));
 
-    const response = await send(edit, '"1"');
+    const response = await send(edit, '"1"', {
+      sections: { aboutMe: { whatMattersToMe: 'y'.repeat(2000) } },
+    });
 
     expect(response.status).toBe(413);
     expect(response.body).toEqual({
@@ -317,7 +299,8 @@ describe('refused before any write', () => {
       status: 413,
       detail: 'the plan is too large to store',
     });
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(db.operations).toEqual(['Query']);
+    expect((await store.plans.current(NHS))?.revision).toBe(1);
   });
 });
 
@@ -325,14 +308,16 @@ describe('DynamoDB failures', () => {
   const edit = cases[0] as Case;
 
   it('a throttled write: 503 with Retry-After', async () => {
-    ddb.on(QueryCommand).resolves(newest(new PlanStory(NHS).create()));
-    ddb
+    const story = new PlanStory(NHS);
+    story.create();
+    await stored(story);
+    faults
       .on(PutCommand)
       .rejects(
         new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeded', $metadata: {} }),
       );
 
-    const response = await send(edit, '"1"');
+    const response = await send(edit, '"1"', edit.body, faultyHandler);
 
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('1');
@@ -345,12 +330,14 @@ describe('DynamoDB failures', () => {
   });
 
   it('an unexpected failure: a generic 500 that leaks nothing', async () => {
-    ddb.on(QueryCommand).resolves(newest(new PlanStory(NHS).create()));
-    ddb
+    const story = new PlanStory(NHS);
+    story.create();
+    await stored(story);
+    faults
       .on(PutCommand)
       .rejects(new Error(`cannot serialise ${GIVEN} ${FAMILY} ${NHS} at node_modules/x.js:1:2`));
 
-    const response = await send(edit, '"1"');
+    const response = await send(edit, '"1"', edit.body, faultyHandler);
 
     expect(response.status).toBe(500);
     expect(response.body).toEqual({

@@ -1,5 +1,5 @@
 import { InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { invoke } from '../../../local/api-gateway.ts';
 import {
@@ -10,15 +10,12 @@ import {
   NHS,
   NHS_SPACED,
   PlanStory,
+  patientRecord,
   planStrings,
-  profile,
-  revisionItem,
 } from '../../support/fixtures.ts';
-import { handlerEnvironment, mockedStore } from '../../support/handler-env.ts';
+import { handlerEnvironment, realStore } from '../../support/handler-env.ts';
 
 const env = handlerEnvironment();
-const { handler } = await import('../../../functions/http/plan-reads.ts');
-
 const gpToken = env.token({ role: 'gp', org: GP_PRACTICE, sub: 'gp-1' });
 const patientToken = env.token({ role: 'patient', nhs: NHS, sub: 'patient-1' });
 const personal = [NHS, NHS_SPACED, GIVEN, FAMILY, ...planStrings];
@@ -31,37 +28,46 @@ const busy = {
   detail: 'the service is busy: try again shortly',
 };
 
-const story = PlanStory.published(NHS, 2);
-const current = revisionItem(story.records.at(-1) as never);
-const ratifications = story.records.filter((r) => r.command === 'ratify').map(revisionItem);
-const get = (path: string, resource: string, token = gpToken, query?: Record<string, string>) =>
-  invoke(handler, { method: 'GET', path, resource, token, ...(query && { query }) });
+const { db, store, faulty, faults } = await realStore(env, personal, 'ucp-plan-reads-handler');
+const { createHandler } = await import('../../../functions/http/plan-reads.ts');
+const handler = createHandler(store);
+/** The same handler on ports whose sends a test can make fail. */
+const faultyHandler = createHandler(faulty);
 
-const { ddb, commandNames } = mockedStore(env, personal);
+const story = PlanStory.published(NHS, 2);
+/** The story's plan and its enrolment, as the API would have stored them. */
+const stored = async () => {
+  await store.patients.enrol(patientRecord(), []);
+  for (const record of story.records) await store.plans.append(record);
+  db.operations.length = 0;
+};
+const reads = async () =>
+  (await store.audit.accessLog(NHS, { limit: 50 })).items.filter((e) => e.action.startsWith('read'));
+const get = (path: string, resource: string, token = gpToken, query?: Record<string, string>, on = handler) =>
+  invoke(on, { method: 'GET', path, resource, token, ...(query && { query }) });
 
 describe('GET /patients/{nhs}/plan', () => {
-  const read = () => get(`/patients/${NHS}/plan`, '/patients/{nhs}/plan');
+  const read = (on = handler) => get(`/patients/${NHS}/plan`, '/patients/{nhs}/plan', gpToken, undefined, on);
 
   it('reads the newest revision, writes the access record, then answers with the ETag', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [current] });
-    ddb.on(PutCommand).resolves({});
+    await stored();
 
     const response = await read();
 
     expect(response.status).toBe(200);
     expect(response.headers.etag).toBe(`"${story.current.revision}"`);
     expect(response.body).toMatchObject({ nhsNumber: NHS, status: 'published', revision: 6 });
-    expect(commandNames()).toEqual(['QueryCommand', 'PutCommand']);
-    const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
-    expect(put?.ConditionExpression).toBe('attribute_not_exists(sk)');
-    expect(put?.Item).toMatchObject({ type: 'access', action: 'read_plan' });
+    expect(db.operations).toEqual(['Query', 'PutItem']);
+    expect(await reads()).toMatchObject([{ action: 'read_plan', actor: { id: 'gp-1' } }]);
   });
 
   it('fails without plan data when the access record cannot be written', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [current] });
-    ddb.on(PutCommand).rejects(new InternalServerError({ message: 'Internal server error', $metadata: {} }));
+    await stored();
+    faults
+      .on(PutCommand)
+      .rejects(new InternalServerError({ message: 'Internal server error', $metadata: {} }));
 
-    const response = await read();
+    const response = await read(faultyHandler);
 
     expect(response.status).toBe(500);
     for (const secret of personal) expect(response.raw).not.toContain(secret);
@@ -69,27 +75,24 @@ describe('GET /patients/{nhs}/plan', () => {
   });
 
   it('answers 503 when the read is throttled', async () => {
-    ddb.on(QueryCommand).rejects(throttled());
+    await stored();
+    faults.on(QueryCommand).rejects(throttled());
 
-    const response = await read();
+    const response = await read(faultyHandler);
 
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('1');
     expect(response.body).toEqual(busy);
-    expect(commandNames()).toEqual(['QueryCommand']);
+    expect(await reads()).toEqual([]);
   });
 });
 
 describe('GET /patients/{nhs}/plan/versions', () => {
-  const versions = (query?: Record<string, string>) =>
-    get(`/patients/${NHS}/plan/versions`, '/patients/{nhs}/plan/versions', gpToken, query);
+  const versions = (query?: Record<string, string>, on = handler) =>
+    get(`/patients/${NHS}/plan/versions`, '/patients/{nhs}/plan/versions', gpToken, query, on);
 
   it('lists versions after writing the access record', async () => {
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce({ Items: [current] })
-      .resolves({ Items: [...ratifications].reverse() });
-    ddb.on(PutCommand).resolves({});
+    await stored();
 
     const response = await versions();
 
@@ -101,11 +104,12 @@ describe('GET /patients/{nhs}/plan/versions', () => {
         return { version: v, ratifiedAt: p?.ratifiedAt, ratifiedBy: p?.ratifiedBy };
       }),
     });
-    expect(commandNames()).toEqual(['QueryCommand', 'QueryCommand', 'PutCommand']);
+    expect(db.operations).toEqual(['Query', 'Query', 'PutItem']);
+    expect(await reads()).toMatchObject([{ action: 'read_versions' }]);
   });
 
   it('answers 400 for a cursor the service did not issue, reading no versions', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [current] });
+    await stored();
 
     const response = await versions({ next: 'bm90LWEtY3Vyc29y' });
 
@@ -117,93 +121,92 @@ describe('GET /patients/{nhs}/plan/versions', () => {
       detail: 'the next cursor is not valid for this list',
       errors: [{ path: 'next', message: 'invalid cursor' }],
     });
-    expect(commandNames()).toEqual(['QueryCommand']);
+    expect(db.operations).toEqual(['Query']);
   });
 
   it('answers 503 when the versions query is throttled', async () => {
-    ddb
-      .on(QueryCommand)
-      .resolvesOnce({ Items: [current] })
-      .rejects(throttled());
+    await stored();
+    let queries = 0;
+    faults.on(QueryCommand).callsFake(async (input) => {
+      queries += 1;
+      if (queries > 1) throw throttled();
+      return db.doc.send(new QueryCommand(input));
+    });
 
-    const response = await versions();
+    const response = await versions(undefined, faultyHandler);
 
     expect(response.status).toBe(503);
     expect(response.body).toEqual(busy);
-    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(await reads()).toEqual([]);
   });
 });
 
 describe('GET /patients/{nhs}/access-log', () => {
-  const log = () => get(`/patients/${NHS}/access-log`, '/patients/{nhs}/access-log', patientToken);
+  const log = (on = handler) =>
+    get(`/patients/${NHS}/access-log`, '/patients/{nhs}/access-log', patientToken, undefined, on);
 
   it('answers 503 when a log query is throttled', async () => {
-    ddb.on(GetCommand).resolves({ Item: { profile: profile(), enrolledAt: '2026-11-20T09:00:00.000Z' } });
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':prefix': 'ACCESS#' } }, false).rejects(throttled());
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':prefix': 'REV#' } }, false).resolves({ Items: [] });
+    await stored();
+    faults.on(QueryCommand).callsFake(async (input) => {
+      if (input.ExpressionAttributeValues?.[':prefix'] === 'ACCESS#') throw throttled();
+      return db.doc.send(new QueryCommand(input));
+    });
 
-    const response = await log();
+    const response = await log(faultyHandler);
 
     expect(response.status).toBe(503);
     expect(response.body).toEqual(busy);
   });
 
-  it('merges access records and revisions for the patient', async () => {
-    ddb.on(GetCommand).resolves({ Item: { profile: profile(), enrolledAt: '2026-11-20T09:00:00.000Z' } });
-    const access = {
-      pk: `PATIENT#${NHS}`,
-      sk: 'ACCESS#2026-11-21T10:02:30.000Z#01JACCESS0000000000000001',
-      type: 'access',
-      at: '2026-11-21T10:02:30.000Z',
-      actor: { id: 'paramedic-1', role: 'paramedic', organisation: AMBULANCE },
+  it('merges access records and revisions for the patient, newest first', async () => {
+    await stored();
+    const paramedic = { id: 'paramedic-1', role: 'paramedic' as const, organisation: AMBULANCE };
+    const at = '2026-11-21T10:02:30.000Z';
+    await store.audit.recordAccess({
+      id: '01JACCESS0000000000000001',
+      at,
+      nhsNumber: NHS,
+      actor: paramedic,
       action: 'read_summary',
       purpose: 'emergency call',
       breakGlass: false,
-    };
-    const [created, submitted] = story.records.map(revisionItem);
-    ddb
-      .on(QueryCommand, { ExpressionAttributeValues: { ':prefix': 'ACCESS#' } }, false)
-      .resolves({ Items: [access] });
-    ddb
-      .on(QueryCommand, { ExpressionAttributeValues: { ':prefix': 'REV#' } }, false)
-      .resolves({ Items: [submitted as never, created as never] });
+      events: [],
+    });
 
     const response = await log();
 
     expect(response.status).toBe(200);
+    const changes = story.records.map((r) => ({
+      at: r.at,
+      actor: r.by,
+      action: r.command,
+      purpose: null,
+      breakGlass: false,
+    }));
+    const read = {
+      at,
+      actor: paramedic,
+      action: 'read_summary',
+      purpose: 'emergency call',
+      breakGlass: false,
+    };
     expect(response.body).toEqual({
-      items: [
-        {
-          at: '2026-11-21T10:02:30.000Z',
-          actor: { id: 'paramedic-1', role: 'paramedic', organisation: AMBULANCE },
-          action: 'read_summary',
-          purpose: 'emergency call',
-          breakGlass: false,
-        },
-        {
-          at: story.records[1]?.at,
-          actor: story.records[1]?.by,
-          action: 'submit',
-          purpose: null,
-          breakGlass: false,
-        },
-        {
-          at: story.records[0]?.at,
-          actor: story.records[0]?.by,
-          action: 'create',
-          purpose: null,
-          breakGlass: false,
-        },
-      ],
+      items: [...changes.slice(0, 2), read, ...changes.slice(2)].reverse(),
     });
   });
 });
 
 describe('GET /worklist/ratifications', () => {
   it('answers 503 when the worklist query is throttled', async () => {
-    ddb.on(QueryCommand).rejects(throttled());
+    faults.on(QueryCommand).rejects(throttled());
 
-    const response = await get('/worklist/ratifications', '/worklist/ratifications');
+    const response = await get(
+      '/worklist/ratifications',
+      '/worklist/ratifications',
+      gpToken,
+      undefined,
+      faultyHandler,
+    );
 
     expect(response.status).toBe(503);
     expect(response.body).toEqual(busy);

@@ -8,41 +8,39 @@ import {
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { invoke } from '../../../local/api-gateway.ts';
-import {
-  AMBULANCE,
-  FAMILY,
-  GIVEN,
-  NHS,
-  NHS_SPACED,
-  PlanStory,
-  planStrings,
-  revisionItem,
-} from '../../support/fixtures.ts';
-import { handlerEnvironment, mockedStore, UNIT_TABLE } from '../../support/handler-env.ts';
+import { AMBULANCE, FAMILY, GIVEN, NHS, NHS_SPACED, PlanStory, planStrings } from '../../support/fixtures.ts';
+import { handlerEnvironment, realStore } from '../../support/handler-env.ts';
 
 const env = handlerEnvironment();
-const { handler } = await import('../../../functions/http/summary.ts');
 
 const paramedicToken = env.token({ role: 'paramedic', org: AMBULANCE, sub: 'paramedic-1' });
 const path = `/patients/${NHS}/plan/summary`;
 const resource = '/patients/{nhs}/plan/summary';
-const getSummary = (query?: Record<string, string>, token = paramedicToken) =>
-  invoke(handler, { method: 'GET', path, resource, token, ...(query && { query }) });
-
-const published = PlanStory.published(NHS, 1);
-const ratified = published.records.at(-1);
-if (!ratified) throw new Error('no fixture');
-const currentRevision = { Items: [revisionItem(ratified)], Count: 1 };
 
 /** Personal and clinical data that must never reach a log line or an error body. */
 const personal = [NHS, NHS_SPACED, GIVEN, FAMILY, ...planStrings];
 
-const { ddb, commandNames, logs } = mockedStore(env, personal);
+const { db, store, faulty, faults, logs, operations } = await realStore(env, personal, 'ucp-summary-handler');
+const { createHandler } = await import('../../../functions/http/summary.ts');
+const handler = createHandler(store);
+/** The same handler on ports whose sends a test can make fail. */
+const faultyHandler = createHandler(faulty);
+
+const getSummary = (query?: Record<string, string>, token = paramedicToken, on = handler) =>
+  invoke(on, { method: 'GET', path, resource, token, ...(query && { query }) });
+
+const published = PlanStory.published(NHS, 1);
+const publish = async (story = published) => {
+  for (const record of story.records) await store.plans.append(record);
+  db.operations.length = 0;
+};
+const accessLog = async () =>
+  (await store.audit.accessLog(NHS, { limit: 50 })).items.filter((e) => e.action.startsWith('read'));
+const reader = { id: 'paramedic-1', role: 'paramedic', organisation: AMBULANCE };
 
 describe('GET /patients/{nhs}/plan/summary', () => {
   it('reads once, writes the access record, then answers with the crisis summary', async () => {
-    ddb.on(QueryCommand).resolves(currentRevision);
-    ddb.on(PutCommand).resolves({});
+    await publish();
 
     const response = await getSummary({ purpose: 'emergency call' });
 
@@ -66,73 +64,44 @@ describe('GET /patients/{nhs}/plan/summary', () => {
       homeAccess: 'key safe by the back door, code from daughter',
     });
 
-    expect(commandNames()).toEqual(['QueryCommand', 'PutCommand']);
-    const [query] = ddb.commandCalls(QueryCommand);
-    expect(query?.args[0].input).toEqual({
-      TableName: UNIT_TABLE,
-      KeyConditionExpression: 'pk = :pk and begins_with(sk, :rev)',
-      ExpressionAttributeValues: { ':pk': `PATIENT#${NHS}`, ':rev': 'REV#' },
-      ScanIndexForward: false,
-      Limit: 1,
-      ConsistentRead: true,
-    });
-
-    const [put] = ddb.commandCalls(PutCommand);
-    const input = put?.args[0].input;
-    expect(input?.TableName).toBe(UNIT_TABLE);
-    expect(input?.ConditionExpression).toBe('attribute_not_exists(sk)');
-    const item = input?.Item as Record<string, unknown>;
-    const reader = { id: 'paramedic-1', role: 'paramedic', organisation: AMBULANCE };
-    expect(item).toEqual({
-      pk: `PATIENT#${NHS}`,
-      sk: `ACCESS#${item.at}#${item.id}`,
-      type: 'access',
-      nhsNumber: NHS,
-      id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
-      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
-      actor: reader,
-      action: 'read_summary',
-      purpose: 'emergency call',
-      breakGlass: false,
-      events: [
-        {
-          id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
-          type: 'CarePlan.Accessed',
-          at: item.at,
-          detail: {
-            nhsNumber: NHS,
-            accessId: item.id,
-            reader,
-            action: 'read_summary',
-            purpose: 'emergency call',
-            breakGlass: false,
-          },
-        },
-      ],
-    });
+    // One read of the newest revision, then the one write: the access record.
+    expect(operations()).toEqual(['Query', 'PutItem']);
+    expect(await accessLog()).toEqual([
+      {
+        at: expect.any(String),
+        actor: reader,
+        action: 'read_summary',
+        purpose: 'emergency call',
+        breakGlass: false,
+      },
+    ]);
   });
 
   it('does not answer before the access record is written', async () => {
-    ddb.on(QueryCommand).resolves(currentRevision);
+    await publish();
     let release: () => void = () => undefined;
     const written = new Promise<void>((resolve) => {
       release = resolve;
     });
     let answered = false;
-    ddb.on(PutCommand).callsFake(async () => {
+    faults.on(PutCommand).callsFake(async (input) => {
       await written;
-      return {};
+      return store.audit.recordAccess(input.Item as never).then(() => ({}));
     });
 
-    const pending = getSummary().then((r) => {
+    const pending = getSummary(undefined, paramedicToken, faultyHandler).then((r) => {
       answered = true;
       return r;
     });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(answered).toBe(false);
-    expect(commandNames()).toEqual(['QueryCommand', 'PutCommand']);
+    expect(faults.calls().map((c) => (c.args[0] as object).constructor.name)).toEqual([
+      'QueryCommand',
+      'PutCommand',
+    ]);
     release();
     expect((await pending).status).toBe(200);
+    expect(await accessLog()).toHaveLength(1);
   });
 
   it.each([
@@ -156,14 +125,14 @@ describe('GET /patients/{nhs}/plan/summary', () => {
   ])(
     'fails the read when the access record cannot be written (%s): no unaudited access',
     async (_, error, status) => {
-      ddb.on(QueryCommand).resolves(currentRevision);
-      ddb.on(PutCommand).rejects(error());
+      await publish();
+      faults.on(PutCommand).rejects(error());
 
-      const response = await getSummary({ purpose: 'emergency call' });
+      const response = await getSummary({ purpose: 'emergency call' }, paramedicToken, faultyHandler);
 
       expect(response.status).toBe(status);
       expect(response.headers['content-type']).toBe('application/problem+json');
-      expect(commandNames()).toEqual(['QueryCommand', 'PutCommand']);
+      expect(await accessLog()).toEqual([]);
       // No plan data, no patient identifier: only the problem.
       for (const secret of personal) expect(response.raw).not.toContain(secret);
       expect(Object.keys(response.body ?? {}).sort()).toEqual(['detail', 'status', 'title', 'type']);
@@ -185,9 +154,10 @@ describe('GET /patients/{nhs}/plan/summary', () => {
       () => new RequestLimitExceeded({ message: 'Throughput exceeds the account limit', $metadata: {} }),
     ],
   ])('answers 503 with Retry-After when the read is throttled (%s)', async (name, error) => {
-    ddb.on(QueryCommand).rejects(error());
+    await publish();
+    faults.on(QueryCommand).rejects(error());
 
-    const response = await getSummary();
+    const response = await getSummary(undefined, paramedicToken, faultyHandler);
 
     expect(response.status).toBe(503);
     expect(response.headers['content-type']).toBe('application/problem+json');
@@ -201,7 +171,7 @@ describe('GET /patients/{nhs}/plan/summary', () => {
     });
     expect(response.raw).not.toMatch(/stack|\bat .+:\d+:\d+|node_modules|Rate of requests|Throughput/);
     // Nothing was read, so nothing is audited and nothing written.
-    expect(commandNames()).toEqual(['QueryCommand']);
+    expect(await accessLog()).toEqual([]);
     // The warning names the error, and only that.
     const warnings = logs().lines.filter((line) => line.includes('data store throttled'));
     expect(warnings).toHaveLength(1);
@@ -213,13 +183,13 @@ describe('GET /patients/{nhs}/plan/summary', () => {
   });
 
   it('answers a bare 500 problem for an unexpected failure, without its message or stack', async () => {
-    ddb
+    faults
       .on(QueryCommand)
       .rejects(
         new TypeError(`Cannot read properties of undefined (reading '${NHS}') for ${GIVEN} ${FAMILY}`),
       );
 
-    const response = await getSummary();
+    const response = await getSummary(undefined, paramedicToken, faultyHandler);
 
     expect(response.status).toBe(500);
     expect(response.headers['content-type']).toBe('application/problem+json');
@@ -237,9 +207,8 @@ describe('GET /patients/{nhs}/plan/summary', () => {
 
   it('answers 404 for a withdrawn plan, with no plan data', async () => {
     const story = PlanStory.published(NHS, 1);
-    const withdrawn = story.withdraw();
-    ddb.on(QueryCommand).resolves({ Items: [revisionItem(withdrawn)] });
-    ddb.on(PutCommand).resolves({});
+    story.withdraw();
+    await publish(story);
 
     const response = await getSummary();
 
@@ -263,6 +232,6 @@ describe('GET /patients/{nhs}/plan/summary', () => {
       status: 401,
       detail: 'missing bearer token',
     });
-    expect(ddb.calls()).toHaveLength(0);
+    expect(operations()).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { keys, table } from './table.ts';
+import type { Deliveries } from '../ports.ts';
+import { keys, table } from '../table.ts';
 
 /** How long a delivery record is kept: longer than any redelivery (EventBridge retries for 24 hours). */
 const deliveryRetentionSeconds = 90 * 24 * 60 * 60;
@@ -10,18 +11,15 @@ const deliveryRetentionSeconds = 90 * 24 * 60 * 60;
 const addressHash = (address: string): string =>
   createHash('sha256').update(address.trim().toLowerCase()).digest('hex');
 
-/**
- * Delivery records, apart from the repository: at most one message per event and address, for
- * the notifications consumer alone.
- */
-export const createDeliveries = (client: DynamoDBDocumentClient, tableName: string) => ({
+/** `DELIVERY#<eventId>` / `TO#<sha256 of the address>`: at most one message per event and address. */
+export const dynamoDeliveries = (client: DynamoDBDocumentClient, tableName: string): Deliveries => ({
   /**
    * Claims the sending of one event's message to one address, for a while: the claim lapses
    * after `deliveryLeaseMs`, so a send cut short (a timeout, a crash) is tried again, while a
    * message recorded as sent never is. Answers whether to send now, or what stops it. The
    * record keeps a hash of the address, never the address, and expires after 90 days.
    */
-  async claimDelivery(eventId: string, address: string, at: Date = new Date()): Promise<DeliveryClaim> {
+  async claimDelivery(eventId, address, at = new Date()) {
     const key = { pk: keys.delivery(eventId), sk: keys.deliveryTo(addressHash(address)) };
     try {
       await client.send(
@@ -52,7 +50,7 @@ export const createDeliveries = (client: DynamoDBDocumentClient, tableName: stri
   },
 
   /** Records the message as sent: no redelivery of the event sends it again. */
-  async markDelivered(eventId: string, address: string, at: Date = new Date()): Promise<void> {
+  async markDelivered(eventId, address, at = new Date()) {
     await client.send(
       new PutCommand({
         TableName: tableName,
@@ -69,7 +67,7 @@ export const createDeliveries = (client: DynamoDBDocumentClient, tableName: stri
     );
   },
 
-  async releaseDelivery(eventId: string, address: string): Promise<void> {
+  async releaseDelivery(eventId, address) {
     await client.send(
       new DeleteCommand({
         TableName: tableName,
@@ -79,10 +77,5 @@ export const createDeliveries = (client: DynamoDBDocumentClient, tableName: stri
   },
 });
 
-/** `claimed`: send it now. `alreadySent`: a delivery did. `inFlight`: another delivery is sending it. */
-export type DeliveryClaim = 'claimed' | 'alreadySent' | 'inFlight';
-
 /** Longer than the notifications function may run (60 s), so a live send is never claimed twice. */
 const deliveryLeaseMs = 90_000;
-
-export type Deliveries = ReturnType<typeof createDeliveries>;

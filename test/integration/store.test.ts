@@ -5,20 +5,14 @@ import type { ActorRef } from '../../domain/actor.ts';
 import type { PublishedVersion } from '../../domain/plan.ts';
 import {
   type AccessLogEntry,
-  createListings,
-  InvalidCursor,
-  type Listings,
-  type Page,
-} from '../../functions/platform/listings.ts';
-import {
   type AccessRecord,
-  createPlanRepository,
+  type Page,
   PatientAlreadyEnrolled,
-  type PlanRepository,
   PlanRevisionConflict,
   PlanTooLarge,
   type RevisionRecord,
-} from '../../functions/platform/plan-repository.ts';
+} from '../../functions/platform/ports.ts';
+import { InvalidCursor } from '../../functions/platform/store/cursor.ts';
 import { keys } from '../../functions/platform/table.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 import {
@@ -33,15 +27,14 @@ import {
   patientRecord,
   staff,
 } from '../support/fixtures.ts';
+import { dynamoStore, type Store } from '../support/store.ts';
 
 let db: TestDynamo;
-let repo: PlanRepository;
-let listings: Listings;
+let store: Store;
 
 beforeAll(async () => {
   db = await startTestDynamo('ucp-repository-test');
-  repo = createPlanRepository(db.doc, db.tableName);
-  listings = createListings(db.doc, db.tableName);
+  store = dynamoStore(db.doc, db.tableName);
 });
 afterAll(async () => {
   await db?.close();
@@ -91,10 +84,10 @@ describe('patients', () => {
       },
     ];
 
-    await repo.enrolPatient(record, events);
+    await store.patients.enrol(record, events);
 
     expect(db.operations).toEqual(['PutItem']);
-    expect(await repo.getPatient(nhs)).toEqual(record);
+    expect(await store.patients.get(nhs)).toEqual(record);
     expect(await rawItem(keys.patient(nhs), keys.profile)).toEqual({
       pk: `PATIENT#${nhs}`,
       sk: 'PROFILE',
@@ -107,21 +100,21 @@ describe('patients', () => {
   it('refuses a second enrolment with PatientAlreadyEnrolled and keeps the first', async () => {
     const nhs = freshNhsNumber();
     const first = patientRecord(nhs, '2026-11-20T09:00:00.000Z');
-    await repo.enrolPatient(first, []);
+    await store.patients.enrol(first, []);
 
     const second = {
       ...patientRecord(nhs, '2026-11-22T09:00:00.000Z'),
       profile: { ...first.profile, postcode: 'LS1 4AP' },
     };
-    const error = await repo.enrolPatient(second, []).catch((e: unknown) => e);
+    const error = await store.patients.enrol(second, []).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PatientAlreadyEnrolled);
     expect((error as Error).message).toBe('the patient is already enrolled');
-    expect(await repo.getPatient(nhs)).toEqual(first);
+    expect(await store.patients.get(nhs)).toEqual(first);
   });
 
   it('answers null for a patient never enrolled', async () => {
-    expect(await repo.getPatient(freshNhsNumber())).toBeNull();
+    expect(await store.patients.get(freshNhsNumber())).toBeNull();
   });
 });
 
@@ -136,10 +129,10 @@ describe('revisions', () => {
       story.submit(),
       story.ratify(),
     ];
-    expect(await repo.currentPlan(nhs)).toBeNull();
+    expect(await store.plans.current(nhs)).toBeNull();
 
     // Other items in the partition sort before (ACCESS#, PROFILE) and after (TEAM#) the revisions.
-    await repo.enrolPatient(patientRecord(nhs), []);
+    await store.patients.enrol(patientRecord(nhs), []);
     await db.doc.send(
       new PutCommand({
         TableName: db.tableName,
@@ -147,12 +140,12 @@ describe('revisions', () => {
       }),
     );
     for (const record of records) {
-      await repo.appendRevision(record);
-      expect(await repo.currentPlan(nhs)).toEqual(record.plan);
+      await store.plans.append(record);
+      expect(await store.plans.current(nhs)).toEqual(record.plan);
     }
 
-    expect((await repo.currentPlan(nhs))?.revision).toBe(5);
-    expect(await repo.revision(nhs, 3)).toEqual({
+    expect((await store.plans.current(nhs))?.revision).toBe(5);
+    expect(await store.plans.revision(nhs, 3)).toEqual({
       pk: keys.patient(nhs),
       sk: 'REV#000000003',
       type: 'revision',
@@ -160,16 +153,16 @@ describe('revisions', () => {
       status: 'draft',
       ...records[2],
     });
-    expect(await repo.revision(nhs, 6)).toBeNull();
+    expect(await store.plans.revision(nhs, 6)).toBeNull();
   });
 
   it('makes exactly one PutItem, conditional on the revision being new, per appended revision', async () => {
     const nhs = freshNhsNumber();
     const story = new PlanStory(nhs);
-    await repo.appendRevision(story.create());
+    await store.plans.append(story.create());
     db.operations.length = 0;
 
-    await repo.appendRevision(story.edit());
+    await store.plans.append(story.edit());
 
     expect(db.operations).toEqual(['PutItem']);
   });
@@ -178,7 +171,7 @@ describe('revisions', () => {
     const nhs = freshNhsNumber();
     const story = new PlanStory(nhs);
     const first = story.create();
-    await repo.appendRevision(first);
+    await store.plans.append(first);
     const base = story.current;
     db.operations.length = 0;
 
@@ -192,7 +185,7 @@ describe('revisions', () => {
         events: [],
       };
     });
-    const results = await Promise.allSettled(writers.map((w) => repo.appendRevision(w)));
+    const results = await Promise.allSettled(writers.map((w) => store.plans.append(w)));
 
     const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -204,19 +197,23 @@ describe('revisions', () => {
     }
     expect(db.operations).toEqual(Array(20).fill('PutItem'));
     const winner = writers[won[0] as number] as RevisionRecord;
-    expect(await repo.revision(nhs, 2)).toMatchObject({ by: winner.by, at: winner.at, plan: winner.plan });
-    expect(await repo.currentPlan(nhs)).toEqual(winner.plan);
+    expect(await store.plans.revision(nhs, 2)).toMatchObject({
+      by: winner.by,
+      at: winner.at,
+      plan: winner.plan,
+    });
+    expect(await store.plans.current(nhs)).toEqual(winner.plan);
   });
 
   it('refuses to overwrite an existing revision', async () => {
     const nhs = freshNhsNumber();
     const story = new PlanStory(nhs);
     const first = story.create();
-    await repo.appendRevision(first);
+    await store.plans.append(first);
 
     const rewrite = { ...first, by: { id: 'intruder', role: 'gp' as const, organisation: 'X99999' } };
-    await expect(repo.appendRevision(rewrite)).rejects.toBeInstanceOf(PlanRevisionConflict);
-    expect((await repo.revision(nhs, 1))?.by).toEqual(first.by);
+    await expect(store.plans.append(rewrite)).rejects.toBeInstanceOf(PlanRevisionConflict);
+    expect((await store.plans.revision(nhs, 1))?.by).toEqual(first.by);
   });
 
   it('refuses a plan too large to store, writing nothing, and stores a large plan below the limit', async () => {
@@ -225,24 +222,24 @@ describe('revisions', () => {
     const tooLarge = story.create(gp, { aboutMe: { whatMattersToMe: 'x'.repeat(310_000) } });
     db.operations.length = 0;
 
-    const error = await repo.appendRevision(tooLarge).catch((e: unknown) => e);
+    const error = await store.plans.append(tooLarge).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(PlanTooLarge);
     expect((error as Error).message).toBe('the plan is too large to store');
     expect(db.operations).toEqual([]);
-    expect(await repo.currentPlan(nhs)).toBeNull();
+    expect(await store.plans.current(nhs)).toBeNull();
 
     const other = freshNhsNumber();
     const large = new PlanStory(other).create(gp, { aboutMe: { whatMattersToMe: 'y'.repeat(250_000) } });
-    await repo.appendRevision(large);
-    expect(await repo.currentPlan(other)).toEqual(large.plan);
+    await store.plans.append(large);
+    expect(await store.plans.current(other)).toEqual(large.plan);
   });
 
   it('counts a plan in bytes, not characters', async () => {
     const nhs = freshNhsNumber();
     // 110,000 three-byte characters: 330 KB as UTF-8, though only 110,000 characters long.
     const record = new PlanStory(nhs).create(gp, { aboutMe: { whatMattersToMe: '€'.repeat(110_000) } });
-    await expect(repo.appendRevision(record)).rejects.toBeInstanceOf(PlanTooLarge);
+    await expect(store.plans.append(record)).rejects.toBeInstanceOf(PlanTooLarge);
   });
 });
 
@@ -252,7 +249,7 @@ describe('published versions', () => {
     const nhs = freshNhsNumber();
     const story = PlanStory.published(nhs, 3);
     story.withdraw();
-    for (const record of story.records) await repo.appendRevision(record);
+    for (const record of story.records) await store.plans.append(record);
     const versions = story.records
       .filter((r) => r.command === 'ratify')
       .map((r) => r.plan.published as PublishedVersion);
@@ -275,7 +272,7 @@ describe('published versions', () => {
     ]);
     expect(story.current.published?.version).toBe(3);
 
-    const page = await listings.listVersions(nhs, { limit: 50 });
+    const page = await store.plans.versions(nhs, { limit: 50 });
 
     expect(page.items.map((v) => v.version)).toEqual([3, 2, 1]);
     expect(page.items).toEqual([...versions].reverse());
@@ -289,12 +286,12 @@ describe('published versions', () => {
   it('pages one version at a time: limit 1 and next walk them all, newest first', async () => {
     const { nhs, versions } = await publishedThrice();
 
-    const { pages, items } = await walk((next) => listings.listVersions(nhs, { limit: 1, next }));
+    const { pages, items } = await walk((next) => store.plans.versions(nhs, { limit: 1, next }));
 
     expect(items).toEqual([...versions].reverse());
     expectPageSizes(pages, 1, 3);
 
-    const { pages: byTwo, items: all } = await walk((next) => listings.listVersions(nhs, { limit: 2, next }));
+    const { pages: byTwo, items: all } = await walk((next) => store.plans.versions(nhs, { limit: 2, next }));
     expect(all.map((v) => v.version)).toEqual([3, 2, 1]);
     expectPageSizes(byTwo, 2, 3);
   });
@@ -302,18 +299,18 @@ describe('published versions', () => {
   it('gets one version by number, and null for a version never published', async () => {
     const { nhs, versions } = await publishedThrice();
     for (const version of versions) {
-      expect(await repo.getVersion(nhs, version.version)).toEqual(version);
+      expect(await store.plans.version(nhs, version.version)).toEqual(version);
     }
-    expect(await repo.getVersion(nhs, 4)).toBeNull();
-    expect(await repo.getVersion(freshNhsNumber(), 1)).toBeNull();
+    expect(await store.plans.version(nhs, 4)).toBeNull();
+    expect(await store.plans.version(freshNhsNumber(), 1)).toBeNull();
   });
 
   it('lists nothing for a plan never ratified', async () => {
     const nhs = freshNhsNumber();
     const story = new PlanStory(nhs);
-    await repo.appendRevision(story.create());
-    await repo.appendRevision(story.submit());
-    expect(await listings.listVersions(nhs, { limit: 50 })).toEqual({ items: [] });
+    await store.plans.append(story.create());
+    await store.plans.append(story.submit());
+    expect(await store.plans.versions(nhs, { limit: 50 })).toEqual({ items: [] });
   });
 });
 
@@ -332,16 +329,16 @@ describe('cursors', () => {
       cursor({ reads: 'ACCESS#x', changes: 'REV#000000001' }),
     ];
     for (const next of bad) {
-      const error = await listings.listVersions(nhs, { limit: 1, next }).catch((e: unknown) => e);
+      const error = await store.plans.versions(nhs, { limit: 1, next }).catch((e: unknown) => e);
       expect(error, `cursor ${JSON.stringify(next)}`).toBeInstanceOf(InvalidCursor);
     }
     // A versions cursor is not an access-log or worklist cursor.
     const versionsCursor = cursor({ sk: 'REV#000000003', versionSk: 'VERSION#000000001' });
-    await expect(listings.listAccessLog(nhs, { limit: 1, next: versionsCursor })).rejects.toBeInstanceOf(
+    await expect(store.audit.accessLog(nhs, { limit: 1, next: versionsCursor })).rejects.toBeInstanceOf(
       InvalidCursor,
     );
     await expect(
-      listings.listAwaitingRatification(GP_PRACTICE, {
+      store.worklists.awaitingRatification(GP_PRACTICE, {
         limit: 1,
         next: cursor({ reads: '~', changes: '~' }),
       }),
@@ -351,21 +348,21 @@ describe('cursors', () => {
   it('refuses a versions cursor carrying fields it never issued (e.g. another partition key)', async () => {
     const nhs = freshNhsNumber();
     const story = PlanStory.published(nhs, 2);
-    for (const record of story.records) await repo.appendRevision(record);
-    const first = await listings.listVersions(nhs, { limit: 1 });
+    for (const record of story.records) await store.plans.append(record);
+    const first = await store.plans.versions(nhs, { limit: 1 });
     expect(first.next).toBeDefined();
     const issued = JSON.parse(Buffer.from(first.next as string, 'base64url').toString('utf8'));
     expect(issued).toEqual({ sk: keys.revision(6), versionSk: keys.version(2) });
 
     const tampered = cursor({ ...issued, pk: keys.patient(freshNhsNumber()) });
-    const error = await listings.listVersions(nhs, { limit: 1, next: tampered }).catch((e: unknown) => e);
+    const error = await store.plans.versions(nhs, { limit: 1, next: tampered }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidCursor);
   });
 
   it('refuses an access-log cursor carrying fields it never issued', async () => {
     const nhs = freshNhsNumber();
     const withExtra = cursor({ reads: '~', changes: '~', pk: keys.patient(freshNhsNumber()) });
-    await expect(listings.listAccessLog(nhs, { limit: 1, next: withExtra })).rejects.toBeInstanceOf(
+    await expect(store.audit.accessLog(nhs, { limit: 1, next: withExtra })).rejects.toBeInstanceOf(
       InvalidCursor,
     );
   });
@@ -374,20 +371,20 @@ describe('cursors', () => {
     const nhs = freshNhsNumber();
     const withExtra = cursor({ sk: keys.awaitingRatification(nhs), pk: keys.organisation(HOSPICE) });
     await expect(
-      listings.listAwaitingRatification(GP_PRACTICE, { limit: 1, next: withExtra }),
+      store.worklists.awaitingRatification(GP_PRACTICE, { limit: 1, next: withExtra }),
     ).rejects.toBeInstanceOf(InvalidCursor);
   });
 
   it('refuses an access-log cursor whose positions are not in the lists they resume', async () => {
     const nhs = freshNhsNumber();
     const story = new PlanStory(nhs);
-    await repo.appendRevision(story.create());
+    await store.plans.append(story.create());
     // Each position must be in its own source: reads resume at an ACCESS# key, changes at a REV# key.
     const swapped = cursor({
       reads: keys.revision(1),
       changes: keys.access('2026-11-21T10:00:00.000Z', 'x'),
     });
-    const error = await listings.listAccessLog(nhs, { limit: 1, next: swapped }).catch((e: unknown) => e);
+    const error = await store.audit.accessLog(nhs, { limit: 1, next: swapped }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidCursor);
   });
 });
@@ -434,8 +431,8 @@ describe('access log', () => {
     read({ id: 'gp-1', role: 'gp', organisation: GP_PRACTICE }, 3);
     story.death(staff('paramedic', AMBULANCE, 'paramedic-2'), '2026-11-21'); // 10:06 AMBULANCE
 
-    for (const record of story.records) await repo.appendRevision(record);
-    for (const access of accesses) await repo.recordAccess(access);
+    for (const record of story.records) await store.plans.append(record);
+    for (const access of accesses) await store.audit.recordAccess(access);
 
     const entries: AccessLogEntry[] = [
       ...accesses.map((a) => ({
@@ -468,7 +465,7 @@ describe('access log', () => {
       breakGlass: false,
       events: [],
     };
-    await repo.recordAccess(access);
+    await store.audit.recordAccess(access);
     expect(db.operations).toEqual(['PutItem']);
     expect(
       await rawItem(keys.patient(nhs), 'ACCESS#2026-11-21T10:00:00.000Z#01JACCESS0000000000000001'),
@@ -478,7 +475,7 @@ describe('access log', () => {
       type: 'access',
       ...access,
     });
-    await expect(repo.recordAccess({ ...access, purpose: 'rewritten' })).rejects.toBeInstanceOf(
+    await expect(store.audit.recordAccess({ ...access, purpose: 'rewritten' })).rejects.toBeInstanceOf(
       ConditionalCheckFailedException,
     );
   });
@@ -487,7 +484,7 @@ describe('access log', () => {
     const { nhs, entries } = await history();
     expect(entries).toHaveLength(15);
 
-    const page = await listings.listAccessLog(nhs, { limit: 50 });
+    const page = await store.audit.accessLog(nhs, { limit: 50 });
 
     expect(page.items).toEqual(entries);
     expect(page.next).toBeUndefined();
@@ -505,7 +502,7 @@ describe('access log', () => {
     async (limit) => {
       const { nhs, entries } = await history();
 
-      const { pages, items } = await walk((next) => listings.listAccessLog(nhs, { limit, next }));
+      const { pages, items } = await walk((next) => store.audit.accessLog(nhs, { limit, next }));
 
       expect(items).toEqual(entries);
       expectPageSizes(pages, limit, entries.length);
@@ -523,7 +520,7 @@ describe('access log', () => {
       'read_plan',
     ]);
 
-    const page = await listings.listAccessLog(nhs, { limit: 50 }, AMBULANCE);
+    const page = await store.audit.accessLog(nhs, { limit: 50 }, AMBULANCE);
 
     expect(page.items).toEqual(ambulance);
     expect(page.next).toBeUndefined();
@@ -535,7 +532,7 @@ describe('access log', () => {
       const expected = entries.filter((e) => e.actor.organisation === organisation);
 
       const { pages, items } = await walk((next) =>
-        listings.listAccessLog(nhs, { limit, next }, organisation),
+        store.audit.accessLog(nhs, { limit, next }, organisation),
       );
 
       expect(items, organisation).toEqual(expected);
@@ -550,7 +547,7 @@ describe('access log', () => {
       const story = new PlanStory(nhs);
       story.create(gp); // 10:01, the GP practice
       story.submit(gp); // 10:02, the GP practice
-      for (const record of story.records) await repo.appendRevision(record);
+      for (const record of story.records) await store.plans.append(record);
       const reads: AccessRecord[] = [
         { seconds: 30, actor: { id: 'gp-1', role: 'gp' as const, organisation: GP_PRACTICE } },
         // An ambulance crew reads the plan again and again: six reads newer than the GP's.
@@ -568,9 +565,9 @@ describe('access log', () => {
         breakGlass: false,
         events: [],
       }));
-      for (const read of reads) await repo.recordAccess(read);
+      for (const read of reads) await store.audit.recordAccess(read);
 
-      const { items } = await walk((next) => listings.listAccessLog(nhs, { limit, next }, GP_PRACTICE));
+      const { items } = await walk((next) => store.audit.accessLog(nhs, { limit, next }, GP_PRACTICE));
 
       expect(items.map((e) => [e.at, e.action])).toEqual([
         ['2026-11-21T10:02:30.000Z', 'read_plan'],
@@ -583,8 +580,8 @@ describe('access log', () => {
   it("shows nothing of another patient's log", async () => {
     const { nhs } = await history();
     const other = freshNhsNumber();
-    expect(await listings.listAccessLog(other, { limit: 50 })).toEqual({ items: [] });
-    expect((await listings.listAccessLog(nhs, { limit: 50 })).items.length).toBe(15);
+    expect(await store.audit.accessLog(other, { limit: 50 })).toEqual({ items: [] });
+    expect((await store.audit.accessLog(nhs, { limit: 50 })).items.length).toBe(15);
   });
 });
 
@@ -610,20 +607,20 @@ describe('break-glass reports', () => {
       at: '2026-11-21T20:00:00.000Z',
       breakGlass: false,
     } as AccessRecord;
-    for (const read of [...reads, ordinary]) await repo.recordAccess(read as AccessRecord);
+    for (const read of [...reads, ordinary]) await store.audit.recordAccess(read as AccessRecord);
 
     const seen: string[] = [];
     let next: string | undefined;
     do {
-      const page = await listings.listBreakGlass(organisation, { limit: 2, ...(next && { next }) });
+      const page = await store.audit.breakGlassReports(organisation, { limit: 2, ...(next && { next }) });
       expect(page.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.items.map((r) => r.reason));
       next = page.next;
     } while (next);
     expect(seen).toEqual([4, 3, 2, 1, 0].map((i) => `resident ${i} collapsed`));
-    expect((await listings.listBreakGlass('ELSEWHERE', { limit: 10 })).items).toEqual([]);
+    expect((await store.audit.breakGlassReports('ELSEWHERE', { limit: 10 })).items).toEqual([]);
     await expect(
-      listings.listBreakGlass(organisation, {
+      store.audit.breakGlassReports(organisation, {
         limit: 2,
         next: cursor({ pk: 'ORG#X', sk: 'A', gsi1sk: 'B' }),
       }),
@@ -677,34 +674,34 @@ describe('awaiting ratification', () => {
       };
     });
 
-    const all = await listings.listAwaitingRatification(organisation, { limit: 50 });
+    const all = await store.worklists.awaitingRatification(organisation, { limit: 50 });
     expect(all).toEqual({ items: expected });
 
     const { pages, items } = await walk((next) =>
-      listings.listAwaitingRatification(organisation, { limit: 2, next }),
+      store.worklists.awaitingRatification(organisation, { limit: 2, next }),
     );
     expect(items).toEqual(expected);
     expectPageSizes(pages, 2, 5);
 
-    expect(await listings.listAwaitingRatification('W33333', { limit: 50 })).toEqual({ items: [] });
+    expect(await store.worklists.awaitingRatification('W33333', { limit: 50 })).toEqual({ items: [] });
   });
 });
 
 describe('the one-write rule, end to end', () => {
   it('sends only PutItem for writes: no UpdateItem, DeleteItem or transactions across a whole plan life', async () => {
     const nhs = freshNhsNumber();
-    await repo.enrolPatient(patientRecord(nhs), []);
+    await store.patients.enrol(patientRecord(nhs), []);
     const story = PlanStory.published(nhs, 2);
     story.withdraw();
     db.operations.length = 0;
-    for (const record of story.records) await repo.appendRevision(record);
+    for (const record of story.records) await store.plans.append(record);
     expect(db.operations).toEqual(Array(story.records.length).fill('PutItem'));
     // And the reads the handlers make are queries and gets, never scans.
     db.operations.length = 0;
-    await repo.currentPlan(nhs);
-    await repo.getPatient(nhs);
-    await listings.listVersions(nhs, { limit: 5 });
-    await repo.getVersion(nhs, 1);
+    await store.plans.current(nhs);
+    await store.patients.get(nhs);
+    await store.plans.versions(nhs, { limit: 5 });
+    await store.plans.version(nhs, 1);
     expect(db.operations).toEqual(['Query', 'GetItem', 'Query', 'Query']);
     expect(
       (

@@ -1,0 +1,56 @@
+import { tableName } from './config.ts';
+import { documentClient } from './dynamo.ts';
+import type { Audit, Deliveries, Organisations, Patients, Plans, Worklists } from './ports.ts';
+import { dynamoAccessRecords, dynamoAudit } from './store/audit.ts';
+import { dynamoDeliveries } from './store/deliveries.ts';
+import { dynamoOrganisations } from './store/organisations.ts';
+import { dynamoPatients } from './store/patients.ts';
+import { dynamoPlans, dynamoRevisions } from './store/plans.ts';
+import { dynamoWorklistReader, dynamoWorklists } from './store/worklists.ts';
+
+/**
+ * The composition root: the one place the ports (ports.ts) meet their DynamoDB adapters. Each
+ * port is made once per process on first use, so tests and the local runtime set the environment
+ * first; each is its own export, so a function's bundle carries only the adapters it uses.
+ */
+const once = <T>(make: () => T): (() => T) => {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+};
+
+export const patients = /* @__PURE__ */ once((): Patients => dynamoPatients(documentClient(), tableName()));
+export const plans = /* @__PURE__ */ once((): Plans => dynamoPlans(documentClient(), tableName()));
+export const audit = /* @__PURE__ */ once((): Audit => dynamoAudit(documentClient(), tableName()));
+export const organisations = /* @__PURE__ */ once(
+  (): Organisations => dynamoOrganisations(documentClient(), tableName()),
+);
+export const deliveries = /* @__PURE__ */ once(
+  (): Deliveries => dynamoDeliveries(documentClient(), tableName()),
+);
+/** Plans and Audit without their listings: a function that never lists carries no cursor code. */
+export const revisions = /* @__PURE__ */ once(
+  (): Omit<Plans, 'versions'> => dynamoRevisions(documentClient(), tableName()),
+);
+export const accessRecords = /* @__PURE__ */ once(
+  (): Pick<Audit, 'recordAccess'> => dynamoAccessRecords(documentClient(), tableName()),
+);
+export const worklists = /* @__PURE__ */ once(
+  (): Worklists => dynamoWorklists(documentClient(), tableName()),
+);
+
+export const worklistReader = /* @__PURE__ */ once(
+  (): Pick<Worklists, 'awaitingRatification'> => dynamoWorklistReader(documentClient(), tableName()),
+);
+
+/**
+ * A Lambda entry whose handler is given its ports on the first invocation, not at import: the
+ * environment is read then, and a module can be imported (by the route registry's checks, say)
+ * without one.
+ */
+export const lazyHandler = <A extends unknown[], R>(make: () => (...args: A) => R) => {
+  const handler = once(make);
+  return (...args: A): R => handler()(...args);
+};
