@@ -7,6 +7,7 @@ import { ensureDevIssuer } from '../../local/dev-issuer.ts';
 import {
   type Api,
   enrolment,
+  enrolWithDraft,
   expectBadRequest,
   expectNoStackTrace,
   expectProblem,
@@ -28,13 +29,7 @@ beforeAll(async () => {
   api = await startApi();
   gp = api.token({ role: 'gp', org: 'A81001', sub: 'dr-errors' });
   patient = api.token({ role: 'patient', nhs, sub: 'patient-errors' });
-  const enrolled = await api.call('POST', '/patients', { token: patient, json: enrolment(nhs) });
-  expect(enrolled.status).toBe(201);
-  const created = await api.call('POST', `/patients/${nhs}/plan`, {
-    token: patient,
-    json: { sections: { aboutMe: { whatMattersToMe: 'my garden' } } },
-  });
-  expect(created.status).toBe(201);
+  await enrolWithDraft(api, nhs, patient);
 });
 afterAll(async () => {
   await api?.close();

@@ -185,6 +185,16 @@ export const enrolment = (nhsNumber: string, overrides: Record<string, unknown> 
   ...overrides,
 });
 
+/** A patient who enrolled and started a draft of their own: the fixture most error tests start from. */
+export async function enrolWithDraft(api: Api, nhs: string, patient: string): Promise<void> {
+  expect((await api.call('POST', '/patients', { token: patient, json: enrolment(nhs) })).status).toBe(201);
+  const created = await api.call('POST', `/patients/${nhs}/plan`, {
+    token: patient,
+    json: { sections: { aboutMe: { whatMattersToMe: 'my garden' } } },
+  });
+  expect(created.status).toBe(201);
+}
+
 export const etagOf = (response: ApiResponse): string => {
   const etag = response.headers.get('etag');
   if (etag === null) throw new Error(`no ETag on ${response.status} ${response.text}`);

@@ -1,7 +1,15 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corsAllowHeaders, corsAllowMethods } from '../../functions/platform/cors.ts';
-import { type Api, type ApiResponse, enrolment, expectProblem, startApi, testNhsNumber } from './harness.ts';
+import {
+  type Api,
+  type ApiResponse,
+  enrolment,
+  enrolWithDraft,
+  expectProblem,
+  startApi,
+  testNhsNumber,
+} from './harness.ts';
 import { head, type RawResponse, rawExchange } from './raw-http.ts';
 
 /**
@@ -20,12 +28,7 @@ beforeAll(async () => {
   api = await startApi();
   gp = api.token({ role: 'gp', org: 'A81001', sub: 'dr-protocol' });
   patient = api.token({ role: 'patient', nhs, sub: 'patient-protocol' });
-  expect((await api.call('POST', '/patients', { token: patient, json: enrolment(nhs) })).status).toBe(201);
-  const created = await api.call('POST', `/patients/${nhs}/plan`, {
-    token: patient,
-    json: { sections: { aboutMe: { whatMattersToMe: 'my garden' } } },
-  });
-  expect(created.status).toBe(201);
+  await enrolWithDraft(api, nhs, patient);
 });
 afterAll(async () => {
   await api?.close();
