@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { subscriptions } from '../events/subscriptions.ts';
 import { consumerFunctions, streamConsumers } from '../functions/consumers/consumers.ts';
 import { type HttpFunctionName, httpFunctions, type RouteSpec, routes } from '../functions/http/routes.ts';
 import { env } from '../functions/platform/config.ts';
@@ -142,18 +143,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const { documentClient } = await import('../functions/platform/dynamo.ts');
   const { deliveries, organisations, patients } = await import('../functions/platform/composition-root.ts');
   const { createRelay } = await import('../functions/consumers/relay.ts');
-  const auditArchive = await import('../functions/consumers/audit-archive.ts');
   const { createNotificationHandler } = await import('../functions/consumers/notifications.ts');
-  const bus = createLocalBus({
-    auditArchive: auditArchive.handler,
-    notifications: createNotificationHandler({
-      mailer: folderMailer(join(options.dataDir, 'outbox')),
-      serviceUrl: url,
-      organisations: organisations(),
-      patients: patients(),
-      deliveries: deliveries(),
-    }),
-  });
+  /** A consumer's deployed handler, as its Lambda function would run it. */
+  const deployed = async (entry: string) =>
+    (await import(new URL(`../${entry}`, import.meta.url).href)).handler;
+  // Every bus consumer that events/subscriptions.ts names runs its deployed handler, but
+  // notifications, which write .eml files and link to this server instead of sending through SES.
+  const busConsumers = [...new Set(subscriptions.map((s) => s.consumer))];
+  const bus = createLocalBus(
+    Object.fromEntries(
+      await Promise.all(
+        busConsumers.map(async (name) => [
+          name,
+          name === 'notifications'
+            ? createNotificationHandler({
+                mailer: folderMailer(join(options.dataDir, 'outbox')),
+                serviceUrl: url,
+                organisations: organisations(),
+                patients: patients(),
+                deliveries: deliveries(),
+              })
+            : await deployed(consumerFunctions[name]),
+        ]),
+      ),
+    ),
+  );
   // Each stream consumer's own handler, but the relay's publishes to the local bus, not EventBridge.
   const localOnly: Record<string, StreamConsumer> = {
     relay: createRelay(bus, 'local', { maxAttempts: 1, baseDelayMs: 0, sleep: async () => undefined }),
@@ -162,21 +176,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     await Promise.all(
       Object.entries(options.streamConsumers ?? deployedStreamConsumers).map(
         async ([name, entry]) =>
-          [
-            name,
-            localOnly[name] ??
-              ((await import(new URL(`../${entry}`, import.meta.url).href)).handler as StreamConsumer),
-          ] as const,
+          [name, localOnly[name] ?? ((await deployed(entry)) as StreamConsumer)] as const,
       ),
     ),
   );
   const stream = attachLocalStream(documentClient(), consumers);
   const handlers = Object.fromEntries(
     await Promise.all(
-      Object.entries(httpFunctions).map(async ([name, entry]) => [
-        name,
-        (await import(new URL(`../${entry}`, import.meta.url).href)).handler as Handler,
-      ]),
+      Object.entries(httpFunctions).map(async ([name, entry]) => [name, (await deployed(entry)) as Handler]),
     ),
   ) as Record<HttpFunctionName, Handler>;
   const gateway: Gateway = {
