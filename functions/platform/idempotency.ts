@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName } from './dynamo.ts';
@@ -32,6 +32,7 @@ const keyOf = (id: string) => ({ pk: keys.idempotency(id), sk: keys.idempotencyR
  */
 const claim = async (
   id: string,
+  claimId: string,
   payloadHash: string,
   now: number,
   leaseMs: number,
@@ -46,6 +47,7 @@ const claim = async (
             ...keyOf(id),
             type: 'idempotency',
             status: 'inProgress',
+            claimId,
             payloadHash,
             leaseUntil: now + leaseMs,
             [table.timeToLive]: Math.floor(now / 1000) + keptSeconds,
@@ -87,16 +89,37 @@ export const idempotentCreate =
         { path: 'Idempotency-Key', message: 'invalid' },
       ]);
     }
-    // The same key on another patient's path is another request, not a replay of this one.
+    // The same key on another patient's path is another request, not a replay of this one; and
+    // so is the same person signed in under another role or organisation (one CIS2 user id spans
+    // them all), so a replay never answers someone the create itself would have refused.
+    const { actor } = request;
     const id = sha256(
       canonical([
         `${request.event.httpMethod} ${request.event.path}`,
-        `${request.actor.kind}:${request.actor.id}`,
+        [
+          actor.kind,
+          actor.id,
+          actor.role,
+          actor.kind === 'staff' ? actor.organisation : actor.kind === 'citizen' ? actor.nhsNumber : null,
+        ],
         key,
       ]),
     );
     const payloadHash = sha256(canonical(request.body ?? null));
-    const held = await claim(id, payloadHash, Date.now(), request.context.getRemainingTimeInMillis());
+    // Every later write to the record is conditional on this claim still holding it: a request
+    // that outlived its lease never deletes or overwrites the claim of the one that took over.
+    const claimId = randomUUID();
+    const mine = {
+      ConditionExpression: 'claimId = :mine',
+      ExpressionAttributeValues: { ':mine': claimId },
+    };
+    const held = await claim(
+      id,
+      claimId,
+      payloadHash,
+      Date.now(),
+      request.context.getRemainingTimeInMillis(),
+    );
     if (held) {
       if (held.payloadHash !== payloadHash) {
         throw new HttpProblem(
@@ -120,7 +143,7 @@ export const idempotentCreate =
     } catch (error) {
       // Failed: the key is free again, so a retry runs the request again.
       await documentClient()
-        .send(new DeleteCommand({ TableName: tableName(), Key: keyOf(id) }))
+        .send(new DeleteCommand({ TableName: tableName(), Key: keyOf(id), ...mine }))
         .catch((releaseError: unknown) =>
           logger.warn('idempotency key not released: it frees itself when its lease lapses', {
             error: (releaseError as Error).name,
@@ -139,10 +162,12 @@ export const idempotentCreate =
             ...keyOf(id),
             type: 'idempotency',
             status: 'completed',
+            claimId,
             payloadHash,
             response,
             [table.timeToLive]: Math.floor(now / 1000) + keptSeconds,
           },
+          ...mine,
         }),
       )
       .catch((saveError: unknown) =>

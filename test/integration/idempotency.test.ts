@@ -159,6 +159,18 @@ describe('idempotentCreate', () => {
     expect(create).toHaveBeenCalledTimes(3);
   });
 
+  it('treats the same person under another role or organisation as another caller: a replay never skips their check', async () => {
+    const { create } = counter();
+    const handle = idempotentCreate(create);
+    const key = freshKey();
+    await handle(request({ key, path: '/patients/9434765919/plan' }));
+    await handle(
+      request({ key, path: '/patients/9434765919/plan', actor: { ...gp, organisation: 'Y99999' } }),
+    );
+    await handle(request({ key, path: '/patients/9434765919/plan', actor: { ...gp, role: 'nurse' } }));
+    expect(create).toHaveBeenCalledTimes(3);
+  });
+
   it('answers 409 with Retry-After while the first request is still running', async () => {
     let finish: () => void = () => undefined;
     const slow = vi.fn(
@@ -211,6 +223,37 @@ describe('idempotentCreate', () => {
     const expired = { ...record, expiresAt: { N: String(Math.floor(Date.now() / 1000) - 1) } };
     await db.client.send(new PutItemCommand({ TableName: db.tableName, Item: expired }));
     expect(JSON.parse((await handle(request({ key: old }))).body).run).toBe(3);
+  });
+
+  it('never lets a request that outlived its lease release or overwrite the claim that took over', async () => {
+    const key = freshKey();
+    let failLate: () => void = () => undefined;
+    const late = vi.fn(
+      () =>
+        new Promise<ApiResponse>((_, reject) => {
+          failLate = () => reject(new HttpProblem(404, 'Not Found', 'enrol first'));
+        }),
+    );
+    const lateRequest = idempotentCreate(late)(request({ key, remainingMs: 0 }));
+    await vi.waitFor(() => expect(late).toHaveBeenCalledTimes(1), { timeout: 10_000 });
+    // The lease has lapsed: another request takes the key over and is still running.
+    let finish: () => void = () => undefined;
+    const slow = vi.fn(
+      () =>
+        new Promise<ApiResponse>((resolve) => {
+          finish = () => resolve({ statusCode: 201, headers: {}, body: '{"second":true}' });
+        }),
+    );
+    const second = idempotentCreate(slow)(request({ key }));
+    await vi.waitFor(() => expect(slow).toHaveBeenCalledTimes(1), { timeout: 10_000 });
+    // The first one fails late: its release must leave the second's claim in place.
+    failLate();
+    expect((await problemOf(lateRequest)).status).toBe(404);
+    expect((await problemOf(idempotentCreate(slow)(request({ key })))).status).toBe(409);
+    finish();
+    expect((await second).body).toBe('{"second":true}');
+    expect((await idempotentCreate(slow)(request({ key }))).body).toBe('{"second":true}');
+    expect(slow).toHaveBeenCalledTimes(1);
   });
 
   it('keeps the record a day, keyed by a hash: never the key or the caller in the clear', async () => {
