@@ -413,10 +413,9 @@ async function dispatch(exchange: Exchange, gateway: Gateway): Promise<void> {
   try {
     result = await gateway.handlers[route.fn](event, lambdaContext(route.fn, requestId));
   } catch {
-    // The function's own request line has it: API Gateway answers 502 for a failed integration.
-    res.writeHead(502, problemHeaders);
-    res.end(problemText(502, 'the service could not answer'));
-    return;
+    // A function that throws did not get to write its request line (its init failed, say): this is
+    // the line. API Gateway answers 502 for a failed integration.
+    return refuse(exchange, gateway.log, 502, 'the service could not answer', { route: route.path });
   }
   res.writeHead(result.statusCode, result.headers as Record<string, string>);
   res.end(result.body ?? '');
