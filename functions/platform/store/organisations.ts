@@ -1,21 +1,14 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { OrganisationRevisionConflict, type Organisations } from '../ports.ts';
 import { keys } from '../table.ts';
-import { isConditionFailure, tableQuery } from './query.ts';
+import { isConditionFailure, newestRevision, tableQuery } from './query.ts';
 
 /** `ORG#<ods>` / `REV#<n>`: a registry entry changes as a plan does. */
 export const dynamoOrganisations = (client: DynamoDBDocumentClient, tableName: string): Organisations => {
   const query = tableQuery(client, tableName);
   return {
     async get(ods) {
-      const { Items } = await query({
-        KeyConditionExpression: 'pk = :pk and begins_with(sk, :rev)',
-        ExpressionAttributeValues: { ':pk': keys.organisation(ods), ':rev': keys.revisionPrefix },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      });
-      const item = Items?.[0];
+      const item = await newestRevision(query, keys.organisation(ods));
       return item
         ? {
             ods: item.ods,

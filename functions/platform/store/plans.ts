@@ -3,7 +3,7 @@ import { type Plan, type PublishedVersion, planStatus } from '../../../domain/pl
 import { PlanRevisionConflict, type Plans, PlanTooLarge, type RevisionRecord } from '../ports.ts';
 import { keys, table } from '../table.ts';
 import { decodeCursor, pageQuery, startsWith } from './cursor.ts';
-import { isConditionFailure, tableQuery } from './query.ts';
+import { isConditionFailure, newestRevision, tableQuery } from './query.ts';
 
 /** DynamoDB's limit is 400 KB an item; keep well clear so a plan always fits with its events. */
 const maxRevisionBytes = 300_000;
@@ -33,14 +33,7 @@ export const dynamoRevisions = (
   const query = tableQuery(client, tableName);
   return {
     async current(nhsNumber) {
-      const { Items } = await query({
-        KeyConditionExpression: 'pk = :pk and begins_with(sk, :rev)',
-        ExpressionAttributeValues: { ':pk': keys.patient(nhsNumber), ':rev': keys.revisionPrefix },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      });
-      return (Items?.[0]?.plan as Plan | undefined) ?? null;
+      return ((await newestRevision(query, keys.patient(nhsNumber)))?.plan as Plan | undefined) ?? null;
     },
 
     async revision(nhsNumber, revision) {
