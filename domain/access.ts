@@ -6,10 +6,12 @@ import {
   careTeamOf,
   isSharedWith,
   keepsWorklist,
+  mayFindPatients,
   mayRead,
   mayReviewBreakGlass,
   type Relationship,
   relationshipOf,
+  reportScope,
   type Worklist,
 } from './permissions.ts';
 import type { Plan } from './plan.ts';
@@ -132,6 +134,7 @@ export const reviewBreakGlass = (actor: Actor): Decision<{ organisation: string 
 
 const worklistRefusals: Record<Worklist, string> = {
   ratifications: 'only ratifiers (GP, consultant, specialist nurse) have a ratification worklist',
+  reviews: 'only clinicians who write plans have a review worklist',
 };
 
 /** A worklist of the reader's own organisation. */
@@ -139,6 +142,34 @@ export const readWorklist = (actor: Actor, worklist: Worklist): Decision<{ organ
   actor.kind === 'staff' && keepsWorklist(actor, worklist)
     ? allow({ organisation: actor.organisation })
     : deny(forbidden(worklistRefusals[worklist]));
+
+/**
+ * Whose outcome report the reader may read: commissioners every organisation's (or one), clinicians
+ * their own organisation's only. The report holds counts, never a patient.
+ */
+export const readOutcomeReport = (
+  actor: Actor,
+  organisation: string | undefined,
+): Decision<{ organisation: string | null }> => {
+  const scope = reportScope(actor);
+  if (scope === 'all') return allow({ organisation: organisation ?? null });
+  if (scope === 'ownOrganisation' && actor.kind === 'staff') {
+    return organisation === undefined || organisation === actor.organisation
+      ? allow({ organisation: actor.organisation })
+      : deny(forbidden("a clinician reads only their own organisation's outcome report"));
+  }
+  return deny(
+    forbidden('only clinicians (their own organisation) and commissioners read the outcome report'),
+  );
+};
+
+/**
+ * Who may search for patients: clinicians and urgent care. Each match is then shown only to a
+ * searcher who may read that patient's record (authoriseRead), so a search tells no one else
+ * that a person is in the service.
+ */
+export const searchPatients = (actor: Actor): Refusal | null =>
+  mayFindPatients(actor) ? null : forbidden('only clinicians and urgent care search for patients');
 
 /** One audited read, as it is recorded and announced. */
 export type AccessRecord = {

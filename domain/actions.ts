@@ -17,13 +17,14 @@ export type CommandName = (typeof commandNames)[number];
 /** A command that makes a revision of the plan (enrolment makes a patient, not a revision). */
 export type PlanCommandName = Exclude<CommandName, 'enrol'>;
 
-/** Reads that are audited, one word a route. */
+/** Reads that are audited: one word a route, and `found_by_search` for each patient a search returns. */
 export const readActions = [
   'read_demographics',
   'read_plan',
   'read_summary',
   'read_versions',
   'read_version',
+  'found_by_search',
 ] as const;
 export type ReadAction = (typeof readActions)[number];
 
@@ -37,6 +38,7 @@ const accessLogActions = {
   read_summary: 'read the crisis summary',
   read_versions: 'listed the published versions',
   read_version: 'read one published version',
+  found_by_search: 'found the patient by a search on their name and birth date',
   create: 'created the plan (its first draft)',
   edit: 'changed the draft',
   submit: 'submitted the draft for ratification',

@@ -15,6 +15,8 @@ export const staffRoles = [
   ...careTeamReaderRoles,
   ...urgentCareRoles,
   'privacy_officer',
+  // Reads the outcome report of every organisation, and no patient's record.
+  'commissioner',
   'admin',
 ] as const;
 export const citizenRoles = ['patient', 'carer'] as const;

@@ -1,5 +1,6 @@
 import type { CommandName, PlanCommandName } from './actions.ts';
 import { type Actor, actorRef } from './actor.ts';
+import { ukDate } from './calendar.ts';
 import { type DomainEvent, raise } from './events.ts';
 import {
   isRatifierOf,
@@ -368,15 +369,6 @@ const keepHomeAccess = (actor: Actor, before: Sections, given: Sections): Sectio
 
 const pick = (sections: Sections, names: readonly SectionName[]): Sections =>
   Object.fromEntries(names.map((name) => [name, sections[name]]));
-
-/** The calendar date in the UK, where deaths are recorded: a death just after midnight BST is today, not tomorrow. */
-const ukDate = (iso: string): string =>
-  new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/London',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(iso));
 
 /** Every change carries the revision it was based on: a stale one is refused, so no update is lost. */
 export const expectRevision = (plan: Plan, ifMatch: number): Refusal | null =>

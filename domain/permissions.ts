@@ -11,8 +11,11 @@ import { type SectionName, sectionNames } from './sections.ts';
  */
 export type Relationship = 'self' | 'careTeam' | 'urgentCare' | 'breakGlass' | 'none';
 
-/** Lists a role may keep: `ratifications` is the drafts submitted to its organisation. */
-export type Worklist = 'ratifications';
+/**
+ * Lists a role may keep: `ratifications` is the drafts submitted to its organisation, `reviews`
+ * the plans of its organisation's patients whose review falls due.
+ */
+export type Worklist = 'ratifications' | 'reviews';
 
 const patientSections: readonly SectionName[] = ['personal', 'contacts', 'aboutMe', 'preferences', 'legal'];
 const allSections: readonly SectionName[] = sectionNames;
@@ -30,6 +33,10 @@ type Grant = {
   breakGlassReports?: true;
   /** The worklists of its own organisation the role keeps. */
   worklists?: readonly Worklist[];
+  /** Which organisations' outcome report the role reads (docs/domain.md "Outcomes"). */
+  reports?: 'all' | 'ownOrganisation';
+  /** Finds patients by their demographics (each match is an access record the patient sees). */
+  search?: true;
 };
 
 const anyStaff: readonly Relationship[] = ['careTeam', 'urgentCare', 'breakGlass', 'none'];
@@ -46,6 +53,9 @@ const contributor: Grant = {
   // only the care team may start the plan of a patient already enrolled.
   commands: { enrol: anyStaff, create: ['careTeam'], edit: ['careTeam'], submit: ['careTeam'] },
   accessLog: 'none',
+  worklists: ['reviews'],
+  reports: 'ownOrganisation',
+  search: true,
 };
 const ratifier: Grant = {
   ...contributor,
@@ -56,7 +66,7 @@ const ratifier: Grant = {
     withdraw: ['careTeam'],
     recordDeath: ['careTeam'],
   },
-  worklists: ['ratifications'],
+  worklists: ['ratifications', 'reviews'],
 };
 const careTeamReader: Grant = {
   reads: ['careTeam', 'breakGlass'],
@@ -64,7 +74,13 @@ const careTeamReader: Grant = {
   commands: {},
   accessLog: 'none',
 };
-const urgentCare: Grant = { reads: ['careTeam', 'urgentCare'], writes: [], commands: {}, accessLog: 'none' };
+const urgentCare: Grant = {
+  reads: ['careTeam', 'urgentCare'],
+  writes: [],
+  commands: {},
+  accessLog: 'none',
+  search: true,
+};
 const urgentCareRecordingDeath: Grant = {
   ...urgentCare,
   commands: { recordDeath: ['careTeam', 'urgentCare'] },
@@ -91,6 +107,7 @@ export const policy: Record<Role, Grant> = {
     accessLog: 'ownOrganisation',
     breakGlassReports: true,
   },
+  commissioner: { reads: [], writes: [], commands: {}, accessLog: 'none', reports: 'all' },
   admin: { reads: [], writes: [], commands: {}, accessLog: 'none' },
 };
 
@@ -177,6 +194,13 @@ export const mayReviewBreakGlass = (actor: Actor): boolean => policy[actor.role]
 
 export const keepsWorklist = (actor: Actor, worklist: Worklist): boolean =>
   policy[actor.role].worklists?.includes(worklist) === true;
+
+/** Which organisations' outcome report the actor reads, if any. */
+export const reportScope = (actor: Actor): 'all' | 'ownOrganisation' | null =>
+  actor.kind === 'staff' ? (policy[actor.role].reports ?? null) : null;
+
+export const mayFindPatients = (actor: Actor): boolean =>
+  actor.kind === 'staff' && policy[actor.role].search === true;
 
 export const accessLogScope = (
   actor: Actor,

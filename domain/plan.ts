@@ -2,6 +2,7 @@
 import * as z from 'zod/mini';
 import { ActorRef, OdsCode } from './actor.ts';
 import { NhsNumber } from './nhs-number.ts';
+import { genders } from './search.ts';
 import { PlaceCode, Sections } from './sections.ts';
 
 /** The plan's state after a command: what one `REV#` item holds (docs/design.md "Data"). */
@@ -91,6 +92,8 @@ export const PatientProfile = /* @__PURE__ */ z
       family: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
     }),
     birthDate: z.iso.date(),
+    // FHIR's AdministrativeGender, as PDS records it; optional, and a search by gender filters on it.
+    gender: z.optional(z.enum(genders)),
     postcode: z
       .string()
       .check(

@@ -108,6 +108,8 @@ const expected: Record<Role, Expected> = {
   call_handler: urgentCare,
   ed_clinician: { ...urgentCare, commands: { recordDeath: ['careTeam', 'urgentCare'] } },
   privacy_officer: { reads: [], writes: 'none', commands: {}, accessLog: 'ownOrganisation' },
+  // Reads the outcome report, and no patient's record.
+  commissioner: { reads: [], writes: 'none', commands: {}, accessLog: null },
   admin: { reads: [], writes: 'none', commands: {}, accessLog: null },
 };
 
@@ -120,7 +122,7 @@ const roleByRelationship = roles.flatMap((role) =>
 
 it('the expectation table covers every role', () => {
   expect(Object.keys(expected).sort()).toEqual([...roles].sort());
-  expect(roles).toHaveLength(14);
+  expect(roles).toHaveLength(15);
 });
 
 describe('mayRead: every role under every relationship', () => {

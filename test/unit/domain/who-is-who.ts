@@ -1,9 +1,19 @@
-import { readWorklist, reviewBreakGlass } from '../../../domain/access.ts';
+import { readOutcomeReport, readWorklist, reviewBreakGlass, searchPatients } from '../../../domain/access.ts';
 import type { StaffRole } from '../../../domain/actor.ts';
 import { editDraft, ratifyPlan, returnPlan } from '../../../domain/lifecycle.ts';
 import { maySeeDraft, relationshipOf } from '../../../domain/permissions.ts';
 import type { Draft, Plan } from '../../../domain/plan.ts';
-import { AMBULANCE, ctxOf, GP_PRACTICE, HOSPICE, NHS, NOW, planFixture, staff } from './fixtures.ts';
+import {
+  AMBULANCE,
+  ctxOf,
+  GP_PRACTICE,
+  HOSPICE,
+  NHS,
+  NOW,
+  OTHER_PRACTICE,
+  planFixture,
+  staff,
+} from './fixtures.ts';
 
 /**
  * docs/domain.md "Who is who", written out by hand (not from domain/permissions.ts): for a member
@@ -29,6 +39,12 @@ export type Decisions = {
   breakGlassReports: boolean;
   /** Read a patient outside their care team without breaking glass (urgent care). */
   urgentCare: boolean;
+  /** Keep the review worklist of their organisation. */
+  reviewWorklist: boolean;
+  /** Whose outcome report they read: their own organisation's, any organisation's, or none. */
+  outcomeReport: 'own' | 'any' | 'none';
+  /** Search for patients by name and birth date. */
+  search: boolean;
 };
 
 const none: Decisions = {
@@ -41,7 +57,12 @@ const none: Decisions = {
   ratificationWorklist: false,
   breakGlassReports: false,
   urgentCare: false,
+  reviewWorklist: false,
+  outcomeReport: 'none',
+  search: false,
 };
+/** Clinicians who write plans: their own organisation's reviews and outcomes, and search. */
+const writesPlans = { reviewWorklist: true, outcomeReport: 'own', search: true } as const;
 export const kinds = {
   ratifier: {
     ratifySubmittedToThem: true,
@@ -53,11 +74,13 @@ export const kinds = {
     ratificationWorklist: true,
     breakGlassReports: false,
     urgentCare: false,
+    ...writesPlans,
   },
-  contributor: { ...none, editSubmittedToThem: 'locked', seeOwnDraft: true },
+  contributor: { ...none, editSubmittedToThem: 'locked', seeOwnDraft: true, ...writesPlans },
   careTeamReader: none,
-  urgentCare: { ...none, urgentCare: true },
+  urgentCare: { ...none, urgentCare: true, search: true },
   privacyOfficer: { ...none, breakGlassReports: true },
+  commissioner: { ...none, outcomeReport: 'any' },
   admin: none,
 } satisfies Record<string, Decisions>;
 
@@ -73,6 +96,7 @@ export const whoIsWho: Record<StaffRole, Decisions> = {
   call_handler: kinds.urgentCare,
   ed_clinician: kinds.urgentCare,
   privacy_officer: kinds.privacyOfficer,
+  commissioner: kinds.commissioner,
   admin: kinds.admin,
 };
 
@@ -117,5 +141,12 @@ export const decisionsOf = (role: StaffRole): Decisions => {
     breakGlassReports: reviewBreakGlass(actor).ok,
     urgentCare:
       relationshipOf(staff(role, AMBULANCE), { nhsNumber: NHS, careTeam: [GP_PRACTICE] }) === 'urgentCare',
+    reviewWorklist: readWorklist(actor, 'reviews').ok,
+    outcomeReport: readOutcomeReport(actor, OTHER_PRACTICE).ok
+      ? 'any'
+      : readOutcomeReport(actor, HOSPICE).ok
+        ? 'own'
+        : 'none',
+    search: searchPatients(actor) === null,
   };
 };
