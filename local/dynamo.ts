@@ -54,7 +54,8 @@ export const localDynamoClientConfig = (endpoint: string) => ({
 
 /** Creates the table as functions/platform/table.ts describes it, if absent, and waits until it is ACTIVE. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const { partitionKey, sortKey, versionIndex, teamIndex } = table;
+  const { partitionKey, sortKey, versionIndex, teamIndex, searchIndex } = table;
+  const globalIndexes = [teamIndex, searchIndex];
   try {
     await client.send(
       new CreateTableCommand({
@@ -64,8 +65,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
           partitionKey,
           sortKey,
           versionIndex.sortKey,
-          teamIndex.partitionKey,
-          teamIndex.sortKey,
+          ...globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
         ].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
         KeySchema: [
           { AttributeName: partitionKey, KeyType: 'HASH' },
@@ -81,16 +81,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
             Projection: { ProjectionType: 'ALL' },
           },
         ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: teamIndex.name,
-            KeySchema: [
-              { AttributeName: teamIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: teamIndex.sortKey, KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
+        GlobalSecondaryIndexes: globalIndexes.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
       }),
     );
   } catch (err) {
@@ -103,7 +101,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     const { Table: t } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     // An LSI cannot be added later: a table persisted before an index existed must be recreated.
     const indexes = [...(t?.LocalSecondaryIndexes ?? []), ...(t?.GlobalSecondaryIndexes ?? [])];
-    const missing = [versionIndex.name, teamIndex.name].filter(
+    const missing = [versionIndex.name, ...globalIndexes.map((index) => index.name)].filter(
       (name) => !indexes.some((i) => i.IndexName === name),
     );
     if (missing.length)

@@ -1,11 +1,26 @@
 import { tableName } from './config.ts';
 import { documentClient } from './dynamo.ts';
-import type { Audit, Deliveries, Organisations, Patients, Plans, Worklists } from './ports.ts';
+import type {
+  Audit,
+  Deliveries,
+  Organisations,
+  Outcomes,
+  PatientIndex,
+  Patients,
+  Plans,
+  Reminders,
+  Reviews,
+  Worklists,
+} from './ports.ts';
 import { dynamoAccessRecords, dynamoAudit } from './store/audit.ts';
 import { dynamoDeliveries } from './store/deliveries.ts';
 import { dynamoOrganisations } from './store/organisations.ts';
+import { dynamoOutcomes } from './store/outcomes.ts';
+import { dynamoPatientIndex } from './store/patient-index.ts';
 import { dynamoPatients } from './store/patients.ts';
 import { dynamoPlans, dynamoRevisions } from './store/plans.ts';
+import { dynamoReminders } from './store/reminders.ts';
+import { dynamoReviews } from './store/reviews.ts';
 import { dynamoWorklistReader, dynamoWorklists } from './store/worklists.ts';
 
 /**
@@ -43,6 +58,15 @@ export const worklists = /* @__PURE__ */ once(
 
 export const worklistReader = /* @__PURE__ */ once(
   (): Pick<Worklists, 'awaitingRatification'> => dynamoWorklistReader(documentClient(), tableName()),
+);
+
+export const outcomes = /* @__PURE__ */ once((): Outcomes => dynamoOutcomes(documentClient(), tableName()));
+export const reviews = /* @__PURE__ */ once((): Reviews => dynamoReviews(documentClient(), tableName()));
+export const reminders = /* @__PURE__ */ once(
+  (): Reminders => dynamoReminders(documentClient(), tableName()),
+);
+export const patientIndex = /* @__PURE__ */ once(
+  (): PatientIndex => dynamoPatientIndex(documentClient(), tableName()),
 );
 
 /**

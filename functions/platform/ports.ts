@@ -3,7 +3,10 @@ import type { PlanCommandName } from '../../domain/actions.ts';
 import type { ActorRef } from '../../domain/actor.ts';
 import type { DomainEvent } from '../../domain/events.ts';
 import type { OrganisationEntry } from '../../domain/organisation.ts';
+import type { CounterChange, MonthCounters } from '../../domain/outcomes.ts';
 import type { PatientProfile, Plan, PublishedVersion } from '../../domain/plan.ts';
+import type { ReminderThreshold, ReviewKind } from '../../domain/reviews.ts';
+import type { SearchCandidate } from '../../domain/search.ts';
 import type { Page, PageRequest } from './store/cursor.ts';
 
 /**
@@ -136,4 +139,59 @@ export interface Worklists {
   /** Brings the worklists up to a new revision; idempotent, and an older revision never undoes a newer one. */
   project(plan: Plan, previous: Plan | null, at: string): Promise<void>;
   awaitingRatification(organisation: string, page: PageRequest): Promise<Page<WorklistItem>>;
+}
+
+/** A review on an organisation's worklist. */
+export type ReviewItem = { nhsNumber: string; reviewDate: string; kind: ReviewKind; overdue: boolean };
+
+/** A review of a plan due in a window, with the care team to remind. */
+export type PlanReview = { nhsNumber: string; kind: ReviewKind; reviewDate: string; careTeam: string[] };
+
+/**
+ * Reviews falling due (domain/reviews.ts), kept from the revisions like the worklists: an entry
+ * for each care-team organisation (its worklist) and one for the plan (the reminders).
+ */
+export interface Reviews {
+  /** Brings the review entries up to a new revision; an older revision never undoes a newer one. */
+  project(plan: Plan, previous: Plan | null, at: string): Promise<void>;
+  /** An organisation's reviews due on or before `until` (overdue ones included), soonest first. */
+  worklist(organisation: string, until: string, today: string, page: PageRequest): Promise<Page<ReviewItem>>;
+  /** Every review due from `from` to `until`, both included (the reminder job's window). */
+  dueBetween(from: string, until: string): Promise<PlanReview[]>;
+}
+
+/** One reminder of one review (plan, review date, threshold): made once, whoever asks again gets its reference. */
+export interface Reminders {
+  /** The reference of the reminder, `created` when this call made it. */
+  claim(
+    reminder: { nhsNumber: string; kind: ReviewKind; reviewDate: string; threshold: ReminderThreshold },
+    reference: string,
+    at: string,
+  ): Promise<{ reference: string; created: boolean }>;
+}
+
+/**
+ * The outcome report's counters (domain/outcomes.ts): one item per organisation and month. A change
+ * is applied at most once: the item keeps the ids of the events it counted.
+ */
+export interface Outcomes {
+  count(change: CounterChange): Promise<'counted' | 'alreadyCounted'>;
+  /** Every organisation with counters. */
+  organisations(): Promise<string[]>;
+  /** An organisation's counters of every month up to `to`. */
+  months(organisation: string, to: string): Promise<MonthCounters[]>;
+}
+
+/** A patient's search keys, kept from the profile; the search reads them through the demographics index. */
+export interface PatientIndex {
+  /** Idempotent: the keys of a profile are the same however often it is indexed. */
+  index(record: PatientRecord): Promise<void>;
+  /** Candidates whose family name is (or starts with) `family`, born between the dates. */
+  byFamilyName(
+    family: { value: string; prefix: boolean },
+    born: { from: string; to: string },
+    max: number,
+  ): Promise<SearchCandidate[] | 'tooMany'>;
+  /** Everyone born on the date (fuzzy search compares their names by sound). */
+  bornOn(date: string, max: number): Promise<SearchCandidate[] | 'tooMany'>;
 }

@@ -8,7 +8,7 @@ import type { ServiceConfig } from '../config.ts';
 export type DataProps = { config: ServiceConfig };
 
 /**
- * The single table (docs/design.md "Data"): pk/sk, the version LSI and the care-team GSI named in
+ * The single table (docs/design.md "Data"): pk/sk, the version LSI, the care-team and search GSIs named in
  * functions/platform/table.ts, point-in-time recovery, a stream of new images (the outbox the
  * relay reads), TTL, and a customer-managed key. Outside `dev` it is retained and protected.
  */
@@ -46,6 +46,11 @@ export class Data extends Construct {
           indexName: table.teamIndex.name,
           partitionKey: { name: table.teamIndex.partitionKey, type: AttributeType.STRING },
           sortKey: { name: table.teamIndex.sortKey, type: AttributeType.STRING },
+        },
+        {
+          indexName: table.searchIndex.name,
+          partitionKey: { name: table.searchIndex.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: table.searchIndex.sortKey, type: AttributeType.STRING },
         },
       ],
       deletionProtection: keep,
