@@ -22,6 +22,8 @@ export type ApiEventInput = {
   token?: string;
   headers?: Record<string, string>;
   query?: Record<string, string>;
+  /** Every value of each query parameter, as `multiValueQueryStringParameters`; each of `query` once if absent. */
+  multiQuery?: Record<string, string[]>;
   /** An object is sent as JSON with `Content-Type: application/json`; a string as is. */
   body?: unknown;
   sourceIp?: string;
@@ -50,7 +52,7 @@ export const apiEvent = (input: ApiEventInput): APIGatewayProxyEvent => {
     headers,
     multiValueHeaders: multi(headers),
     queryStringParameters: input.query ?? null,
-    multiValueQueryStringParameters: input.query ? multi(input.query) : null,
+    multiValueQueryStringParameters: input.multiQuery ?? (input.query ? multi(input.query) : null),
     pathParameters: null,
     stageVariables: null,
     body,

@@ -34,7 +34,13 @@ export const defaultDataDir = fileURLToPath(new URL('../.data', import.meta.url)
 /** DATA_DIR made absolute, or the project's `.data/`. */
 export const dataDirOf = (env: Env): string => (env.DATA_DIR ? resolve(env.DATA_DIR) : defaultDataDir);
 
-const Instance = z.object({ pid: z.number().int().positive(), dataDir: z.string(), url: z.url().optional() });
+const Instance = z.object({
+  pid: z.number().int().positive(),
+  dataDir: z.string(),
+  url: z.url().optional(),
+  /** Its DynamoDB-protocol server: where `reminders` and `rebuild-projections` reach the table. */
+  dynamodb: z.url().optional(),
+});
 export type Instance = z.infer<typeof Instance>;
 export type RunningServer = Instance & { url: string };
 
@@ -124,8 +130,8 @@ const inUse = (holder: Instance): string =>
   `data directory ${holder.dataDir} is in use by the server ${holder.url ? `on ${holder.url}` : 'starting'} (pid ${holder.pid}): stop it, or set DATA_DIR to another directory`;
 
 export type DataDirClaim = {
-  /** Records the URL, in the data directory and where token and seed look. */
-  announce(url: string): void;
+  /** Records the URL (and the table's endpoint), in the data directory and where token and seed look. */
+  announce(url: string, dynamodb?: string): void;
   /** Removes both records; synchronous, so it can run on process exit. */
   release(): void;
 };
@@ -146,8 +152,8 @@ export function claimDataDir(dataDir: string, env: Env = process.env): DataDirCl
   }
   let entry: string | undefined;
   return {
-    announce(url) {
-      const announced = { ...mine, url };
+    announce(url, dynamodb) {
+      const announced = { ...mine, url, ...(dynamodb && { dynamodb }) };
       replace(file, announced);
       const dir = runDir(env, true);
       if (!dir) return;

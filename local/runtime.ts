@@ -8,7 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { subscriptions } from '../events/subscriptions.ts';
-import { consumerFunctions, streamConsumers } from '../functions/consumers/consumers.ts';
+import { consumerFunctions, schedules, streamConsumers } from '../functions/consumers/consumers.ts';
 import { type HttpFunctionName, httpFunctions, type RouteSpec, routes } from '../functions/http/routes.ts';
 import { env } from '../functions/platform/config.ts';
 import { allowedOriginsFromEnv, preflightHeaders } from '../functions/platform/cors.ts';
@@ -31,6 +31,8 @@ export type LocalRuntimeOptions = {
   allowedOrigins?: string;
   /** The table stream's consumers by name and entry module: those of consumers.ts unless given. */
   streamConsumers?: Readonly<Record<string, string>>;
+  /** Run the scheduled consumers (consumers.ts `schedules`) at start and daily; on unless false. */
+  schedules?: boolean;
 };
 
 /** The stream consumers functions/consumers/consumers.ts deploys, by name and entry. */
@@ -38,8 +40,16 @@ export const deployedStreamConsumers: Readonly<Record<string, string>> = Object.
   streamConsumers.map((name) => [name, consumerFunctions[name]]),
 );
 
+/** The table's name on one machine. */
+export const localTableName = 'urgent-care-plans';
+
+/** Scheduled consumers run on one machine at start, then this often. */
+const scheduleIntervalMs = 24 * 60 * 60 * 1000;
+
 export type LocalRuntime = {
   url: string;
+  /** The table, on its DynamoDB-protocol server (dynalite). */
+  table: { endpoint: string; name: string };
   /** Where the audit archive's S3-protocol server listens, and its bucket. */
   archive: { endpoint: string; bucket: string };
   close(): Promise<void>;
@@ -80,7 +90,7 @@ const resourcesOf = (specs: readonly RouteSpec[]) => {
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   mkdirSync(options.dataDir, { recursive: true });
   const dynamo = await startDynamo(options.inMemory ? {} : { path: join(options.dataDir, 'dynamodb') });
-  const tableName = 'urgent-care-plans';
+  const tableName = localTableName;
   const auditBucket = 'urgent-care-plans-audit';
   const s3 = await startS3({ directory: join(options.dataDir, 's3'), buckets: [auditBucket] });
   const issuer = ensureDevIssuer(options.dataDir);
@@ -141,9 +151,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   // Loaded only now, so every module reads the environment set above.
   const { documentClient } = await import('../functions/platform/dynamo.ts');
-  const { deliveries, organisations, patients } = await import('../functions/platform/composition-root.ts');
+  const { deliveries, organisations, patients, reminders, reviews } = await import(
+    '../functions/platform/composition-root.ts'
+  );
   const { createRelay } = await import('../functions/consumers/relay.ts');
   const { createNotificationHandler } = await import('../functions/consumers/notifications.ts');
+  const { createReminders } = await import('../functions/consumers/reminders.ts');
   /** A consumer's deployed handler, as its Lambda function would run it. */
   const deployed = async (entry: string) =>
     (await import(new URL(`../${entry}`, import.meta.url).href)).handler;
@@ -194,11 +207,44 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     origins: allowedOriginsFromEnv(),
   };
   serve = (exchange) => dispatch(exchange, gateway);
+
+  // Each schedule's deployed handler, on a timer; the reminders write .eml files and link here.
+  const localScheduled: Record<string, (event: unknown, context: Context) => Promise<unknown>> = {
+    reminders: createReminders({
+      reviews: reviews(),
+      reminders: reminders(),
+      organisations: organisations(),
+      deliveries: deliveries(),
+      mailer: folderMailer(join(options.dataDir, 'outbox')),
+      serviceUrl: url,
+    }),
+  };
+  const scheduled = await Promise.all(
+    (options.schedules === false ? [] : schedules).map(async ({ id, consumer }) => {
+      const run = localScheduled[consumer] ?? (await deployed(consumerFunctions[consumer]));
+      let running: Promise<unknown> = Promise.resolve();
+      const tick = () => {
+        running = run(
+          { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+          lambdaContext(consumer),
+        ).catch((error: unknown) =>
+          log.error('scheduled run failed', { schedule: id, error: (error as Error).name }),
+        );
+      };
+      tick();
+      const timer = setInterval(tick, scheduleIntervalMs);
+      timer.unref();
+      return { stop: () => clearInterval(timer), done: () => running };
+    }),
+  );
   return {
     url,
+    table: { endpoint: dynamo.endpoint, name: tableName },
     archive: { endpoint: s3.endpoint, bucket: auditBucket },
     settled: stream.settled,
     close: async () => {
+      for (const schedule of scheduled) schedule.stop();
+      await Promise.all(scheduled.map((schedule) => schedule.done()));
       await closeServer(server);
       await stream.settled();
       documentClient().destroy();
@@ -340,9 +386,13 @@ const readTarget = (target: string) => {
   try {
     // Joined, not resolved: `//x` is a path here, not a host.
     const url = new URL(target.startsWith('/') ? `http://localhost${target}` : target);
+    const multiQuery: Record<string, string[]> = {};
+    for (const [name, value] of url.searchParams) multiQuery[name] = [...(multiQuery[name] ?? []), value];
     return {
       path: decodeURIComponent(url.pathname).replace(/(.)\/$/, '$1'),
+      // As API Gateway: the last value of a repeated parameter, and every value in the multi-value map.
       query: Object.fromEntries(url.searchParams),
+      multiQuery,
     };
   } catch {
     return undefined;
@@ -376,7 +426,7 @@ async function dispatch(exchange: Exchange, gateway: Gateway): Promise<void> {
   if (!target) {
     return refuse(exchange, log, 400, 'the request path is not valid: check its % escapes');
   }
-  const { path, query } = target;
+  const { path, query, multiQuery } = target;
 
   if (method === 'OPTIONS') {
     const resource = gateway.resources.find((r) => r.pattern.test(path));
@@ -404,7 +454,7 @@ async function dispatch(exchange: Exchange, gateway: Gateway): Promise<void> {
     path,
     resource: route.path,
     headers,
-    ...(Object.keys(query).length > 0 && { query }),
+    ...(Object.keys(query).length > 0 && { query, multiQuery }),
     ...(read.body !== null && { body: read.body }),
     sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
     requestId,

@@ -1,3 +1,4 @@
+import { addDays, ukDate } from '../domain/calendar.ts';
 import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import type { Sections } from '../domain/sections.ts';
 import { issueDevToken } from './dev-issuer.ts';
@@ -92,13 +93,41 @@ const clinicianSections: Sections = {
   review: { date: '2027-05-20' },
 };
 
+const today = ukDate(new Date().toISOString());
+/** The 10th of last month: a death recorded late, so the outcome report has two months. */
+const lastMonth = `${addDays(`${today.slice(0, 7)}-01`, -1).slice(0, 7)}-10`;
+
 const demo = [
   { given: 'Ada', family: 'Lovelace', birthDate: '1941-02-11', postcode: 'SW1A 1AA', story: 'published' },
   { given: 'Alan', family: 'Turing', birthDate: '1938-06-23', postcode: 'M13 9PL', story: 'submitted' },
   { given: 'Grace', family: 'Hopper', birthDate: '1945-12-09', postcode: 'NW1 2DB', story: 'hospiceDraft' },
   { given: 'Tim', family: 'Berners-Lee', birthDate: '1950-06-08', postcode: 'SE1 7PB', story: 'amending' },
   { given: 'Mary', family: 'Seacole', birthDate: '1940-11-23', postcode: 'E1 6AN', story: 'withdrawn' },
+  {
+    given: 'Florence',
+    family: 'Nightingale',
+    birthDate: '1939-05-12',
+    postcode: 'W2 1NY',
+    story: 'diedAtHome',
+  },
+  {
+    given: 'Rosalind',
+    family: 'Franklin',
+    birthDate: '1944-07-25',
+    postcode: 'NW3 2AA',
+    story: 'diedInHospital',
+  },
 ] as const;
+
+/** How each story's plan is published: a review falling due soon for the first, no ceiling of treatment for one death. */
+const publishedSections = (story: (typeof demo)[number]['story']): Sections => {
+  if (story === 'published') return { ...clinicianSections, review: { date: addDays(today, 10) } };
+  if (story === 'diedInHospital') {
+    const { treatment: _noCeiling, ...withoutCeiling } = clinicianSections;
+    return withoutCeiling;
+  }
+  return clinicianSections;
+};
 
 async function seed(): Promise<void> {
   const { baseUrl, dataDir } = target();
@@ -164,7 +193,7 @@ async function seed(): Promise<void> {
         method: 'PATCH',
         path: `/patients/${nhs}/plan`,
         as: gp,
-        body: { sections: clinicianSections },
+        body: { sections: publishedSections(person.story) },
         revision,
       }));
       ({ revision } = await call({
@@ -181,6 +210,22 @@ async function seed(): Promise<void> {
         path: `/patients/${nhs}/plan`,
         as: gp,
         body: { sections: { review: { date: '2027-02-01' } } },
+        revision,
+      }));
+    }
+    if (person.story === 'diedAtHome' || person.story === 'diedInHospital') {
+      const atHome = person.story === 'diedAtHome';
+      ({ revision } = await call({
+        method: 'POST',
+        path: `/patients/${nhs}/death`,
+        as: gp,
+        body: atHome
+          ? { date: lastMonth, place: 'home' }
+          : {
+              date: today,
+              place: 'hospital',
+              reasonIfNotPreferred: 'Admitted after a fall; died on the ward',
+            },
         revision,
       }));
     }

@@ -55,7 +55,7 @@ const start = async (): Promise<{ runtime: LocalRuntime; claim: DataDirClaim } |
 const running = await start();
 if (running) {
   const { runtime, claim } = running;
-  claim.announce(runtime.url);
+  claim.announce(runtime.url, runtime.table.endpoint);
   process.on('exit', () => claim.release());
   const env = withDataDir(dataDir);
   process.stdout.write(`Urgent Care Plan service on ${runtime.url} (data in ${dataDir}), ready in ${Math.round(performance.now() - started)} ms

@@ -30,8 +30,12 @@ export const projectRevisionInsights = async (
   if (changes.length === 0) return;
   const patient = await ports.patients.get(plan.nhsNumber);
   if (!patient) {
-    // Cannot happen (a plan needs an enrolment); thrown so the stream retries rather than drops it.
-    throw new Error('a revision of a patient with no profile: its outcome counters wait');
+    // Cannot happen (a plan needs an enrolment). Not thrown: retrying would hold up every later
+    // record of the shard for nothing; `npm run rebuild-projections` counts it once the profile is there.
+    logger.error('outcome counters skipped: a revision of a patient with no profile', {
+      changes: changes.length,
+    });
+    return;
   }
   const outcomes = await Promise.all(
     changes.map((change) => ports.outcomes.count({ ...change, organisation: patient.profile.gpPractice })),

@@ -4,6 +4,8 @@ import { AccessLogAction } from '../../domain/actions.ts';
 
 import { ActorRef, OdsCode } from '../../domain/actor.ts';
 import { PatientProfile } from '../../domain/plan.ts';
+import { reviewKinds } from '../../domain/reviews.ts';
+import { maxMatches } from '../../domain/search.ts';
 import { PlaceCode, Sections } from '../../domain/sections.ts';
 import { VersionListItem } from '../../domain/views.ts';
 
@@ -111,3 +113,39 @@ export const Problem = /* @__PURE__ */ z
       .register(z.globalRegistry, { description: 'On 412: the revision to base the change on instead' }),
   })
   .register(z.globalRegistry, { id: 'Problem', description: 'RFC 9457 problem details' });
+
+export const ReviewList = /* @__PURE__ */ pageOf(
+  /* @__PURE__ */ z
+    .object({
+      nhsNumber: z.string(),
+      reviewDate: z.iso.date(),
+      kind: z.enum(reviewKinds).register(z.globalRegistry, {
+        description: '`plan`: the planned review of the plan; `cpr`: the review date of its CPR decision',
+      }),
+      overdue: z
+        .boolean()
+        .register(z.globalRegistry, { description: 'The review date has passed (UK date)' }),
+    })
+    .register(z.globalRegistry, { id: 'ReviewItem' }),
+  'ReviewList',
+);
+
+export const SearchResults = /* @__PURE__ */ z
+  .object({
+    items: z
+      .array(
+        z
+          .object({
+            nhsNumber: z.string(),
+            name: z.object({ given: z.string(), family: z.string() }),
+            birthDate: z.iso.date(),
+            postcode: z.string(),
+            score: z.number().check(z.minimum(0), z.maximum(1)).register(z.globalRegistry, {
+              description: '1 for an exact match; less for one found by sound (fuzzy)',
+            }),
+          })
+          .register(z.globalRegistry, { id: 'SearchMatch' }),
+      )
+      .check(z.maxLength(maxMatches)),
+  })
+  .register(z.globalRegistry, { id: 'SearchResults' });

@@ -9,7 +9,9 @@ import {
 import { OdsCode } from '../../domain/actor.ts';
 import { NhsNumber } from '../../domain/nhs-number.ts';
 import { Organisation, RegisteredOrganisation } from '../../domain/organisation.ts';
+import { OutcomeReport } from '../../domain/outcomes.ts';
 import { PatientProfile, PublishedVersion } from '../../domain/plan.ts';
+import { genders, maxMatches } from '../../domain/search.ts';
 import { CrisisSummary, PlanView } from '../../domain/views.ts';
 import {
   AccessLog,
@@ -21,6 +23,8 @@ import {
   Problem,
   RatifyBody,
   ReturnBody,
+  ReviewList,
+  SearchResults,
   SubmitBody,
   VersionList,
   WithdrawBody,
@@ -50,7 +54,12 @@ export const tags = [
     description:
       'Who read or changed a plan, and the break-glass reads of an organisation’s staff. Every read of a plan writes an access record before it answers.',
   },
-  { name: 'Worklists', description: 'Plans waiting for a clinician.' },
+  { name: 'Worklists', description: 'Plans waiting for a clinician: to ratify, to review.' },
+  {
+    name: 'Reports',
+    description:
+      'The outcome report: per month and GP practice, live plans, deaths and deaths in the preferred place. Counts only, never a patient.',
+  },
   {
     name: 'Organisations',
     description: 'The registry of organisations by ODS code: where notifications are sent. Admins only.',
@@ -62,14 +71,21 @@ export const tags = [
 ] as const;
 type Tag = (typeof tags)[number]['name'];
 
-type ErrorStatus = 400 | 403 | 404 | 409 | 422 | 428;
+type ErrorStatus = 400 | 403 | 404 | 406 | 409 | 422 | 428;
 
 /** The reference's part of a route: its text, and its request and response schemas. */
 type Operation = {
   tag: Tag;
   summary: string;
   description: string;
-  ok: { status: 200 | 201; description: string; schema: z.ZodMiniType; mediaType?: string };
+  ok: {
+    status: 200 | 201;
+    description: string;
+    schema: z.ZodMiniType;
+    mediaType?: string;
+    /** Other media types the same answer is served as, chosen by `Accept`. */
+    alternatives?: Record<string, z.ZodMiniType>;
+  };
   /** Also answers 201, with the same body and headers, when the write created the thing. */
   created?: string;
   body?: z.ZodMiniType;
@@ -136,6 +152,36 @@ export const operations: Record<RouteKey, Operation> = {
     errors: {
       403: 'Not the patient, their care team or urgent care (the same answer whether or not the patient is enrolled)',
       404: 'No patient with this NHS number is enrolled',
+    },
+  },
+  searchPatients: {
+    tag: 'Patients',
+    summary: 'Find a patient',
+    description: `Finds enrolled patients by name and birth date, with the NHS Personal Demographics Service’s semantics: the family name and the birth date (or a range: \`birthDate=ge1941-01-01&birthDate=le1941-12-31\`) at least; a name may end in a wildcard (\`Byr*\`, two characters before it at least); names are compared without case, accents or punctuation. \`fuzzy=true\` also finds names that sound alike (Double Metaphone: “Smith” finds “Smyth”) and needs the given name, the family name and one birth date. At most ${maxMatches} matches, best first; more is 422. Clinicians and urgent care search; only patients the caller may read are returned (${'`Break-Glass`'} for staff outside the care team), and each is an access record the patient sees (\`found_by_search\`), written before the answer.`,
+    query: z.object({
+      family: z.string().register(z.globalRegistry, {
+        description: 'The family name, or its start followed by `*`',
+        example: 'Byr*',
+      }),
+      given: z.optional(z.string()).register(z.globalRegistry, {
+        description: 'A given name, or its start followed by `*`',
+        example: 'Ada',
+      }),
+      birthDate: z.array(z.string()).register(z.globalRegistry, {
+        description:
+          'The birth date (`YYYY-MM-DD`), or a range as two values prefixed `ge` and `le`; `eq` is the same as none',
+        example: ['1941-02-11'],
+      }),
+      postcode: z.optional(z.string()).register(z.globalRegistry, { example: 'SW1A 1AA' }),
+      gender: z.optional(z.enum(genders)),
+      fuzzy: z.optional(z.enum(['true', 'false'])).register(z.globalRegistry, {
+        description: 'Also match names that sound alike; needs given, family and one birth date',
+      }),
+    }),
+    ok: { status: 200, description: 'The matches the caller may see, best first', schema: SearchResults },
+    errors: {
+      403: 'Not a clinician or urgent care',
+      422: `More than ${maxMatches} matches: narrow the search (given name, exact birth date, postcode, gender)`,
     },
   },
   createPlan: {
@@ -291,6 +337,57 @@ export const operations: Record<RouteKey, Operation> = {
     ok: { status: 200, description: 'A page of the worklist', schema: Worklist },
     errors: { 403: 'Not a ratifier (GP, consultant, specialist nurse)' },
   },
+  listReviews: {
+    tag: 'Worklists',
+    summary: 'Reviews falling due',
+    description:
+      'The plans of the caller’s organisation’s patients (its care teams) whose planned review date, or their CPR decision’s review date, is due within `within` days (default 30) or has passed, soonest first (overdue ones first). From the published version in force; withdrawn and closed plans have none. Clinicians who write plans.',
+    query: z.object({
+      within: z
+        .optional(z.int().check(z.minimum(0), z.maximum(366)))
+        .register(z.globalRegistry, { description: 'Days ahead, from today (UK date)', example: 30 }),
+    }),
+    ok: { status: 200, description: 'A page of reviews', schema: ReviewList },
+    errors: { 403: 'Not a clinician who writes plans' },
+  },
+  getOutcomeReport: {
+    tag: 'Reports',
+    summary: 'The outcome report',
+    description:
+      'Per month and GP practice (the patients’ GP practice): live published plans at the month’s end, plans first published, deaths (in the month of the date of death), deaths with a preferred place recorded, deaths in it and their share, deaths in hospital, live plans with a CPR decision and with a ceiling of treatment, and the share dying in their preferred place with and without a ceiling recorded. Shares are null where their denominator is 0. `totals` sums the flows over every row and the live-plan counts at the end of `to`. As CSV (RFC 4180, one header line with the same names) with `Accept: text/csv`. Counted from the revisions, each event once. Clinicians read their own organisation’s; commissioners any organisation’s, or all.',
+    query: z.object({
+      from: z
+        .string()
+        .check(z.regex(/^\d{4}-\d{2}$/))
+        .register(z.globalRegistry, { example: '2026-10' }),
+      to: z
+        .string()
+        .check(z.regex(/^\d{4}-\d{2}$/))
+        .register(z.globalRegistry, { example: '2026-11' }),
+      organisation: z.optional(
+        OdsCode.clone().register(z.globalRegistry, {
+          description: 'One GP practice; a clinician’s own by default, every organisation for a commissioner',
+        }),
+      ),
+    }),
+    ok: {
+      status: 200,
+      description: 'The report',
+      schema: OutcomeReport,
+      alternatives: {
+        'text/csv': z.string().register(z.globalRegistry, {
+          description: 'The rows as CSV, with a header line',
+          example:
+            'month,organisation,livePlans,plansPublished,deaths,deathsWithPreferredPlace,diedInPreferredPlace,diedInPreferredPlaceShare,deathsInHospital,plansWithCprDecision,plansWithCeilingOfTreatment,preferredPlaceShareWithCeiling,preferredPlaceShareWithoutCeiling\r\n2026-11,A81001,12,3,4,4,3,0.75,1,11,9,0.8,0.5\r\n',
+        }),
+      },
+    },
+    errors: {
+      400: 'from and to are months (YYYY-MM), to not before from, at most 120 months',
+      403: 'Not a clinician or a commissioner, or a clinician asking for another organisation',
+      406: 'Accept names neither application/json nor text/csv',
+    },
+  },
   listBreakGlassReports: {
     tag: 'Audit',
     summary: 'Break-glass reads by the caller’s organisation',
@@ -430,7 +527,13 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
     ...op.query?.shape,
   });
   const validated = Boolean(
-    path || op.body || route.paged || route.purpose || route.reads?.['Break-Glass'] || idempotent,
+    path ||
+      op.body ||
+      op.errors?.[400] ||
+      route.paged ||
+      route.purpose ||
+      route.reads?.['Break-Glass'] ||
+      idempotent,
   );
   const okHeaders = z.object({
     ...(route.sends?.includes('ETag') && { ETag }),
@@ -438,7 +541,12 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
   });
   const success = (description: string): ZodOpenApiResponseObject => ({
     description,
-    content: { [op.ok.mediaType ?? 'application/json']: { schema: op.ok.schema } },
+    content: {
+      [op.ok.mediaType ?? 'application/json']: { schema: op.ok.schema },
+      ...Object.fromEntries(
+        Object.entries(op.ok.alternatives ?? {}).map(([mediaType, schema]) => [mediaType, { schema }]),
+      ),
+    },
     ...(Object.keys(okHeaders.shape).length > 0 && { headers: okHeaders }),
   });
   const errors = op.errors ?? {};
@@ -459,6 +567,7 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
       403: problem(either(errors[403], 'an NHS login below identity proofing level P9') ?? 'Not allowed'),
     }),
     404: errors[404] ? problem(errors[404]) : undefined,
+    406: errors[406] ? problem(errors[406]) : undefined,
     409:
       errors[409] || idempotent
         ? problem(

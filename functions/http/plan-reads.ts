@@ -4,18 +4,7 @@ import { audit, lazyHandler, patients, plans, worklistReader } from '../platform
 import { authenticated, httpApi, json, nhsNumberParam, pageParams } from '../platform/http.ts';
 import type { Audit, Patients, Plans, Worklists } from '../platform/ports.ts';
 import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
-import { InvalidCursor, type Page } from '../platform/store/cursor.ts';
-import { allowed, auditRead, onlyOwnRecord, readablePlan } from './reads.ts';
-
-const paged = async <T>(load: () => Promise<Page<T>>): Promise<Page<T>> => {
-  try {
-    return await load();
-  } catch (error) {
-    if (error instanceof InvalidCursor)
-      throw badRequest(error.message, [{ path: 'next', message: 'invalid cursor' }]);
-    throw error;
-  }
-};
+import { allowed, auditRead, onlyOwnRecord, paged, readablePlan } from './reads.ts';
 
 export type PlanReadPorts = {
   plans: Pick<Plans, 'current' | 'version' | 'versions'>;

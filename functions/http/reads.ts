@@ -7,6 +7,7 @@ import { type ApiRequest, nhsNumberParam } from '../platform/http.ts';
 import { newId } from '../platform/ids.ts';
 import type { Audit, Patients, Plans } from '../platform/ports.ts';
 import { badRequest, problemFromRefusal } from '../platform/problem.ts';
+import { InvalidCursor, type Page } from '../platform/store/cursor.ts';
 
 /** What the domain allowed, or its refusal as the problem+json answer. */
 export const allowed = <T>(decision: Decision<T>): T => {
@@ -16,6 +17,17 @@ export const allowed = <T>(decision: Decision<T>): T => {
 
 export const unlessRefused = (refusal: Refusal | null): void => {
   if (refusal) throw problemFromRefusal(refusal);
+};
+
+/** A page of a listing; a `next` cursor it did not issue is a 400. */
+export const paged = async <T>(load: () => Promise<Page<T>>): Promise<Page<T>> => {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof InvalidCursor)
+      throw badRequest(error.message, [{ path: 'next', message: 'invalid cursor' }]);
+    throw error;
+  }
 };
 
 /** A citizen asking about someone else's NHS number is refused before anything else is looked at. */

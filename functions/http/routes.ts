@@ -15,6 +15,8 @@ export const httpFunctions = {
   planReads: 'functions/http/plan-reads.ts',
   summary: 'functions/http/summary.ts',
   organisations: 'functions/http/organisations.ts',
+  patientSearch: 'functions/http/patient-search.ts',
+  reports: 'functions/http/reports.ts',
 } as const;
 export type HttpFunctionName = keyof typeof httpFunctions;
 
@@ -58,6 +60,8 @@ export const routeTable = {
     sends: ['Location'],
   },
   getPatient: { method: 'GET', path: '/patients/{nhs}', fn: 'patients', auth: true, ...breakGlassRead },
+  // Each match is an audited read: the purpose and any break-glass reason go into its access record.
+  searchPatients: { method: 'GET', path: '/patients', fn: 'patientSearch', auth: true, ...breakGlassRead },
   createPlan: {
     method: 'POST',
     path: '/patients/{nhs}/plan',
@@ -141,6 +145,14 @@ export const routeTable = {
     auth: true,
     paged: true,
   },
+  listReviews: {
+    method: 'GET',
+    path: '/worklist/reviews',
+    fn: 'reports',
+    auth: true,
+    paged: true,
+  },
+  getOutcomeReport: { method: 'GET', path: '/reports/outcomes', fn: 'reports', auth: true },
   listBreakGlassReports: {
     method: 'GET',
     path: '/break-glass-reports',

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { type Archive, EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { type Archive, EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { EventSourceMapping, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -7,7 +7,7 @@ import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { subscriptions } from '../../events/subscriptions.ts';
-import { streamConsumers } from '../../functions/consumers/consumers.ts';
+import { schedules, streamConsumers } from '../../functions/consumers/consumers.ts';
 import type { ServiceConfig } from '../config.ts';
 import type { Data } from './data.ts';
 import type { Functions } from './functions.ts';
@@ -21,8 +21,9 @@ const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
  * How events reach their consumers (docs/design.md "Events"): the table's stream feeds the
  * `streamConsumers` (functions/consumers/consumers.ts) through event source mappings, and the
  * bus feeds everyone else through one rule per entry of events/subscriptions.ts, the definition
- * the local runtime matches in-process. Every stream mapping and every rule target has a
- * dead-letter queue; in AWS the bus also keeps an archive to replay from.
+ * the local runtime matches in-process; each of `schedules` is a rule on a cron expression (on
+ * the default bus, where schedules run), the local runtime's timer. Every stream mapping and every
+ * rule target has a dead-letter queue; in AWS the bus also keeps an archive to replay from.
  */
 export class Events extends Construct {
   readonly bus: EventBus;
@@ -113,6 +114,24 @@ export class Events extends Construct {
         ],
       });
       this.rules.set(subscription.id, rule);
+    }
+
+    for (const schedule of schedules) {
+      const deadLetters = deadLetterQueue(this, `${schedule.id}DeadLetters`);
+      this.deadLetters.set(schedule.id, deadLetters);
+      const rule = new Rule(this, schedule.id, {
+        description: `${schedule.id}: ${schedule.description}`,
+        schedule: Schedule.cron(schedule.cron),
+        targets: [
+          new LambdaFunction(functions.byName[schedule.consumer], {
+            deadLetterQueue: deadLetters,
+            // A missed run is caught up by the next one: each reminder is made and sent once.
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
+      });
+      this.rules.set(schedule.id, rule);
     }
   }
 }

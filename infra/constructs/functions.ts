@@ -63,10 +63,21 @@ export const uses = {
   },
   summary: { table: ['Query', 'PutItem'] },
   organisations: { table: ['PutItem', 'Query'] },
+  // The search keys by the demographics index; the patient and plan of each match; its access record.
+  patientSearch: { table: ['GetItem', 'PutItem', 'Query'], indexes: [table.searchIndex.name] },
+  // Reads projections only: outcome counters (table) and the review worklist (byOrganisation).
+  reports: { table: ['Query'], indexes: [table.teamIndex.name] },
   relay: { bus: true },
-  projections: { table: ['GetItem', 'PutItem'] },
+  // Outcome counters are added to (UpdateItem ADD), every other projection is put.
+  projections: { table: ['GetItem', 'PutItem', 'UpdateItem'] },
   notifications: { table: ['GetItem', 'PutItem', 'DeleteItem', 'Query'], mail: true },
   auditArchive: { archive: true },
+  // Reviews due (byOrganisation), the registry (Query), the reminder made once and its deliveries.
+  reminders: {
+    table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'],
+    indexes: [table.teamIndex.name],
+    mail: true,
+  },
 } as const satisfies Record<FunctionName, Uses>;
 
 export type FunctionsProps = {

@@ -120,7 +120,7 @@ describe('npm start with DATA_DIR and PORT set', slow, () => {
     expect(JSON.parse(health as string)).toEqual({ status: 'ok' });
     expect(tokenLine).toBe('');
     expect(JSON.parse(worklistBody as string)).toEqual(expect.objectContaining({ items: [] }));
-    expect(seeded).toContain(`seeded 5 patients into ${first.url}`);
+    expect(seeded).toContain(`seeded 7 patients into ${first.url}`);
   });
 
   it('token and seed without DATA_DIR find the one running server, and make no key pair of their own', async () => {
@@ -130,7 +130,7 @@ describe('npm start with DATA_DIR and PORT set', slow, () => {
 
     const seeded = await sh('npm run -s seed');
     expect(seeded.code, seeded.stderr).toBe(0);
-    expect(seeded.stdout).toContain(`seeded 5 patients into ${first.url}`);
+    expect(seeded.stdout).toContain(`seeded 7 patients into ${first.url}`);
     expect(existsSync(defaultIssuer)).toBe(hadDefaultKeys);
   });
 
@@ -197,7 +197,7 @@ describe('with two servers running', slow, () => {
 
     const seeded = await sh('npm run -s seed', { DATA_DIR: second.dataDir });
     expect(seeded.code, seeded.stderr).toBe(0);
-    expect(seeded.stdout).toContain(`seeded 5 patients into ${second.url}`);
+    expect(seeded.stdout).toContain(`seeded 7 patients into ${second.url}`);
 
     expect(await stop(second)).toBe(0);
     expect(existsSync(join(second.dataDir, 'server.json'))).toBe(false);

@@ -6,10 +6,12 @@ import {
   type PatientState,
   readAccessLog,
   readDemographics,
+  readOutcomeReport,
   readPlan,
   readWorklist,
   refuseOtherCitizens,
   reviewBreakGlass,
+  searchPatients,
 } from '../../domain/access.ts';
 import type { PlanCommandName } from '../../domain/actions.ts';
 import { type Actor, type CitizenRole, citizenRoles, type Role, roles } from '../../domain/actor.ts';
@@ -76,7 +78,18 @@ const commandPaths: Record<PlanCommandName, [string, string]> = {
   withdraw: ['POST', '/plan/withdraw'],
   recordDeath: ['POST', '/death'],
 };
-const reads = ['demographics', 'plan', 'summary', 'versions', 'accessLog', 'worklist', 'breakGlass'] as const;
+const reads = [
+  'demographics',
+  'plan',
+  'summary',
+  'versions',
+  'accessLog',
+  'worklist',
+  'breakGlass',
+  'reviews',
+  'outcomes',
+  'search',
+] as const;
 type Operation =
   | { kind: 'command'; command: PlanCommandName; fresh: boolean }
   | { kind: 'enrol' }
@@ -245,6 +258,12 @@ const decide = (
       return statusOfDecision(readWorklist(actor, 'ratifications'));
     case 'breakGlass':
       return statusOfDecision(reviewBreakGlass(actor));
+    case 'reviews':
+      return statusOfDecision(readWorklist(actor, 'reviews'));
+    case 'outcomes':
+      return statusOfDecision(readOutcomeReport(actor, undefined));
+    case 'search':
+      return statusOf(searchPatients(actor), 200);
   }
 };
 
@@ -256,6 +275,10 @@ const readPaths: Record<(typeof reads)[number], (nhs: string) => string> = {
   accessLog: (nhs) => `/patients/${nhs}/access-log`,
   worklist: () => '/worklist/ratifications',
   breakGlass: () => '/break-glass-reports',
+  reviews: () => '/worklist/reviews',
+  outcomes: () => '/reports/outcomes?from=2026-01&to=2026-02',
+  // A name no pool patient has: the pool grows past the 50 matches a search may return.
+  search: () => '/patients?family=Nobody&birthDate=1940-01-01',
 };
 
 const asker: fc.Arbitrary<Asker> = fc.record({

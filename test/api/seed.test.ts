@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 describe('npm run seed', () => {
-  it('loads five demo patients, each in the state its story says', async () => {
+  it('loads seven demo patients, each in the state its story says', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['local/seed.ts'], {
       env: { ...process.env, BASE_URL: api.url, DATA_DIR: api.dataDir },
     });
@@ -30,6 +30,8 @@ describe('npm run seed', () => {
       'hospiceDraft',
       'amending',
       'withdrawn',
+      'diedAtHome',
+      'diedInHospital',
     ]);
     const statusOf = async (nhs: string) =>
       (await api.call('GET', `/patients/${nhs}/plan`, { token: api.token({ role: 'patient', nhs }) })).body
@@ -40,5 +42,7 @@ describe('npm run seed', () => {
     expect(await statusOf(byStory.hospiceDraft as string)).toBe('draft');
     expect(await statusOf(byStory.amending as string)).toBe('published');
     expect(await statusOf(byStory.withdrawn as string)).toBe('withdrawn');
+    expect(await statusOf(byStory.diedAtHome as string)).toBe('closed');
+    expect(await statusOf(byStory.diedInHospital as string)).toBe('closed');
   });
 });

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, inject, it } from 'vitest';
 import { subscriptions } from '../../events/subscriptions.ts';
-import { consumerFunctions, streamConsumers } from '../../functions/consumers/consumers.ts';
+import { consumerFunctions, schedules, streamConsumers } from '../../functions/consumers/consumers.ts';
 import { httpFunctions, routes } from '../../functions/http/routes.ts';
 import { corsAllowHeaders, preflightHeaders } from '../../functions/platform/cors.ts';
 import { table } from '../../functions/platform/table.ts';
@@ -68,6 +68,13 @@ describe('data', () => {
           KeySchema: [
             { AttributeName: table.teamIndex.partitionKey, KeyType: 'HASH' },
             { AttributeName: table.teamIndex.sortKey, KeyType: 'RANGE' },
+          ],
+        }),
+        Match.objectLike({
+          IndexName: table.searchIndex.name,
+          KeySchema: [
+            { AttributeName: table.searchIndex.partitionKey, KeyType: 'HASH' },
+            { AttributeName: table.searchIndex.sortKey, KeyType: 'RANGE' },
           ],
         }),
       ],
@@ -239,10 +246,24 @@ describe('functions', () => {
     ],
     summary: [...logs('summary'), ...onTable('PutItem', 'Query'), ...tableKey],
     organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey],
+    patientSearch: [
+      ...logs('patientSearch'),
+      ...onTable('GetItem', 'PutItem', 'Query'),
+      `dynamodb:Query on index ${table.searchIndex.name}`,
+      ...tableKey,
+    ],
+    reports: [
+      ...logs('reports'),
+      ...onTable('Query'),
+      `dynamodb:Query on index ${table.teamIndex.name}`,
+      // Reads only: no key to encrypt with.
+      'kms:Decrypt on Data/Key',
+      'kms:DescribeKey on Data/Key',
+    ],
     relay: [...logs('relay'), 'events:PutEvents on Events/Bus', ...stream('relay')],
     projections: [
       ...logs('projections'),
-      ...onTable('GetItem', 'PutItem'),
+      ...onTable('GetItem', 'PutItem', 'UpdateItem'),
       ...tableKey,
       ...stream('projections'),
     ],
@@ -258,6 +279,14 @@ describe('functions', () => {
       's3:PutObject on archive audit/*',
       'kms:GenerateDataKey on AuditArchive/Key',
       ...failedInvocations('auditArchive'),
+    ],
+    reminders: [
+      ...logs('reminders'),
+      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
+      `dynamodb:Query on index ${table.teamIndex.name}`,
+      ...tableKey,
+      'ses:SendEmail on sender identity',
+      ...failedInvocations('reminders'),
     ],
   };
 
@@ -447,8 +476,31 @@ describe('events', () => {
     },
   );
 
-  it('has exactly one rule per subscription', () => {
-    expect(resources('AWS::Events::Rule')).toHaveLength(subscriptions.length);
+  it.each(schedules.map((s) => [s.id, s] as const))(
+    '%s: a scheduled rule on the default bus, to its consumer, with a DLQ',
+    (id, schedule) => {
+      const rule = synth.json.Resources[logicalIdAt(synth, `Events/${id}`)]?.Properties;
+      expect(rule.EventBusName).toBeUndefined();
+      expect(rule.ScheduleExpression).toBe(`cron(${schedule.cron.minute} ${schedule.cron.hour} * * ? *)`);
+      expect(rule.State).toBe('ENABLED');
+      expect(rule.Targets).toEqual([
+        expect.objectContaining({
+          Arn: getAtt(fnId(schedule.consumer)),
+          DeadLetterConfig: { Arn: getAtt(logicalIdAt(synth, `Events/${id}DeadLetters`)) },
+          RetryPolicy: { MaximumEventAgeInSeconds: 21600, MaximumRetryAttempts: 2 },
+        }),
+      ]);
+      synth.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: getAtt(fnId(schedule.consumer)),
+        Principal: 'events.amazonaws.com',
+        SourceArn: getAtt(logicalIdAt(synth, `Events/${id}`)),
+      });
+    },
+  );
+
+  it('has exactly one rule per subscription and per schedule', () => {
+    expect(resources('AWS::Events::Rule')).toHaveLength(subscriptions.length + schedules.length);
   });
 
   it.each([...streamConsumers])('%s reads new items from the table stream, failures to a DLQ', (name) => {
@@ -478,7 +530,11 @@ describe('events', () => {
 
   it('encrypts every queue and refuses plain HTTP to it', () => {
     const queues = resources('AWS::SQS::Queue');
-    expect(queues).toHaveLength(subscriptions.length + streamConsumers.length + 2);
+    const busConsumers = Object.keys(consumerFunctions).length - streamConsumers.length;
+    // A DLQ per rule target and stream mapping, and each bus or scheduled consumer's own.
+    expect(queues).toHaveLength(
+      subscriptions.length + schedules.length + streamConsumers.length + busConsumers,
+    );
     for (const [, queue] of queues) {
       expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
     }

@@ -1,7 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import { subscriptions } from '../../events/subscriptions.ts';
-import { consumerFunctions, streamConsumers } from '../../functions/consumers/consumers.ts';
+import { consumerFunctions, schedules, streamConsumers } from '../../functions/consumers/consumers.ts';
 import { httpFunctions, routes } from '../../functions/http/routes.ts';
+import { table } from '../../functions/platform/table.ts';
 import { localStackFreeResourceTypes, unsupportedResources } from '../../infra/localstack.ts';
 import { logicalIdAt } from './synth.ts';
 
@@ -36,6 +37,15 @@ describe('the LocalStack target', () => {
     expect(methods).toHaveLength(routes.length);
     for (const subscription of subscriptions)
       expect(() => logicalIdAt(synth, `Events/${subscription.id}`)).not.toThrow();
+    // The daily schedule too: the reminders run there as in AWS.
+    for (const schedule of schedules) {
+      const rule = synth.json.Resources[logicalIdAt(synth, `Events/${schedule.id}`)];
+      expect(rule?.Properties.ScheduleExpression).toMatch(/^cron\(/);
+    }
+    const global = Object.values(synth.json.Resources).find((r) => r.Type === 'AWS::DynamoDB::GlobalTable');
+    expect(
+      global?.Properties.GlobalSecondaryIndexes.map((i: { IndexName: string }) => i.IndexName),
+    ).toContain(table.searchIndex.name);
     const mappings = Object.values(synth.json.Resources).filter(
       (r) => r.Type === 'AWS::Lambda::EventSourceMapping',
     );

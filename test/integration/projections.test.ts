@@ -296,7 +296,7 @@ describe('care-team projection', () => {
 });
 
 describe('what the consumer ignores', () => {
-  it('writes nothing for access records, profiles, modifications and removals', async () => {
+  it('writes nothing for access records, modifications and removals; for a profile, only its search keys', async () => {
     const nhs = freshNhsNumber();
     const story = new PlanStory(nhs);
     story.create(hospiceNurse);
@@ -316,8 +316,19 @@ describe('what the consumer ignores', () => {
       streamRecord(submittedItem, 'REMOVE'),
     );
 
-    const after = (await db.doc.send(new ScanCommand({ TableName: db.tableName }))).Items?.length;
-    expect(after).toBe(before);
+    const after = (await db.doc.send(new ScanCommand({ TableName: db.tableName }))).Items ?? [];
+    expect(after.length).toBe((before ?? 0) + 2);
+    expect(
+      after
+        .filter((item) => item.type === 'searchKey')
+        .map((item) => [item.pk, item.sk])
+        .sort(),
+    ).toEqual(
+      expect.arrayContaining([
+        [keys.patient(nhs), keys.search('BORN')],
+        [keys.patient(nhs), keys.search('NAME')],
+      ]),
+    );
     expect(await awaiting(GP_PRACTICE, nhs)).toBeUndefined();
   });
 });

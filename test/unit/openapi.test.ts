@@ -73,6 +73,7 @@ describe('the OpenAPI document', () => {
       'Urgent care',
       'Audit',
       'Worklists',
+      'Reports',
       'Organisations',
       'Service',
     ]);
