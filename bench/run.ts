@@ -3,6 +3,7 @@ import { capacityPerCommand } from './capacity.ts';
 import { coldStart } from './cold-start.ts';
 import { httpLoad } from './http.ts';
 import { lookupOverhead } from './lookup.ts';
+import { searchLatency } from './search.ts';
 import { startHandlers } from './setup.ts';
 import { round, table } from './stats.ts';
 
@@ -13,19 +14,21 @@ import { round, table } from './stats.ts';
 const started = performance.now();
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
-say('1/4 lookup overhead: the summary handler against the bare read and write (dynalite, in process)');
+say('1/5 lookup overhead: the summary handler against the bare read and write (dynalite, in process)');
 const handlers = await startHandlers();
 const lookup = await lookupOverhead(handlers, 2000);
-say('4/4 capacity per command (ReturnConsumedCapacity)');
+say('4/5 capacity per command (ReturnConsumedCapacity)');
 const capacity = await capacityPerCommand(handlers);
+say('5/5 search and the outcome report: the handlers against the bare index Query (dynalite, in process)');
+const search = await searchLatency(handlers, 300);
 await handlers.close();
 
 say(
-  '2/4 HTTP: npm start, then a bare server making the same calls, under autocannon (10 connections, 10 s each)',
+  '2/5 HTTP: npm start, then a bare server making the same calls, under autocannon (10 connections, 10 s each)',
 );
 const http = await httpLoad({ connections: 10, seconds: 10, rounds: 2 });
 
-say('3/4 cold start: bundles as cdk synth builds them, against their floors (10 fresh processes each)');
+say('3/5 cold start: bundles as cdk synth builds them, against their floors (10 fresh processes each)');
 const cold = coldStart(10);
 
 const compared = cold.filter((c) => c.sizeRatio !== null);
@@ -60,6 +63,7 @@ const results = {
     ),
   },
   lookup,
+  search,
   http,
   coldStart: cold,
   capacity,
@@ -111,5 +115,7 @@ say('\nCold start (goal: size and init within 1.25x of the floor)');
 say(table(cold.map((c) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v ?? '-'])))));
 say('\nCapacity per command');
 say(table(capacity));
+say('\nSearch and the outcome report (ms)');
+say(table(Object.entries(search).map(([path, { p50, p99 }]) => ({ path, p50, p99 }))));
 say(`\ngoals: ${JSON.stringify(results.goals)}`);
 say(`bench/results.json written in ${Math.round((performance.now() - started) / 1000)} s`);

@@ -29,11 +29,12 @@ const upTo = async (query: Query, input: Parameters<Query>[0], max: number) => {
 };
 
 /**
- * A patient's search keys, two items kept from the profile by the projections: `SEARCH#NAME`,
- * under `FAMILY#<first two letters>` sorted by `<family>#<birth date>#<nhs>` (an exact or
- * wildcard family name, any birth date range: one Query), and `SEARCH#BORN`, under
- * `BORN#<birth date>` (fuzzy search: everyone born that day, a handful, compared by sound). Both in
- * the sparse `byDemographics` index; each holds the demographics a match answers with.
+ * A patient's search keys, two items kept from the profile by the projections: `SEARCH#BORN`,
+ * under `BORN#<birth date>` sorted by `<family>#<nhs>` (one birth date: an exact or wildcard family
+ * name is a begins_with on a handful of items; a fuzzy search reads them all and compares by
+ * sound), and `SEARCH#NAME`, under `FAMILY#<first two letters>` sorted by
+ * `<family>#<birth date>#<nhs>` (a birth date range: one Query). Both in the sparse
+ * `byDemographics` index; each holds the demographics a match answers with.
  */
 export const dynamoPatientIndex = (client: DynamoDBDocumentClient, tableName: string): PatientIndex => {
   const query = tableQuery(client, tableName);
@@ -77,6 +78,22 @@ export const dynamoPatientIndex = (client: DynamoDBDocumentClient, tableName: st
     },
 
     byFamilyName(family, born, max) {
+      // One birth date: that day's partition, by family name or its start (a handful of items).
+      if (born.from === born.to) {
+        return upTo(
+          query,
+          {
+            IndexName: index.name,
+            KeyConditionExpression: '#gpk = :gpk and begins_with(#gsk, :family)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: {
+              ':gpk': keys.bornOn(born.from),
+              ':family': family.prefix ? family.value : `${family.value}#`,
+            },
+          },
+          max,
+        );
+      }
       const partition = { ':gpk': keys.familyNames(family.value) };
       return upTo(
         query,
