@@ -15,6 +15,8 @@ export const useTableOfRunningServer = (tool: string): { dataDir: string; servic
       `no server is running${process.env.DATA_DIR ? ` with DATA_DIR=${shellWord(dataDir)}` : ''}: start one with ${withDataDir(dataDir)}npm start, then run ${tool} again`,
     );
   }
+  // The tool prints its own one-line summary: the functions' INFO lines would only bury it.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const local = /^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint);
   Object.assign(process.env, {
     [env.DYNAMODB_ENDPOINT]: endpoint,
