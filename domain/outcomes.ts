@@ -117,18 +117,23 @@ const Share = /* @__PURE__ */ z
 const count = (description: string) =>
   z.number().check(z.int(), z.minimum(0)).register(z.globalRegistry, { description });
 
+// Pure, so a bundle that only counts (the projections) or never reports carries none of these schemas.
 const figures = {
-  livePlans: count('Published plans still shared (not withdrawn, no death recorded) at the end of the month'),
-  plansPublished: count('Plans whose first version was published in the month'),
-  deaths: count('Deaths recorded with a date in the month'),
-  deathsWithPreferredPlace: count('Deaths whose last published plan recorded a preferred place of death'),
-  diedInPreferredPlace: count('Of those, deaths in that place'),
+  livePlans: /* @__PURE__ */ count(
+    'Published plans still shared (not withdrawn, no death recorded) at the end of the month',
+  ),
+  plansPublished: /* @__PURE__ */ count('Plans whose first version was published in the month'),
+  deaths: /* @__PURE__ */ count('Deaths recorded with a date in the month'),
+  deathsWithPreferredPlace: /* @__PURE__ */ count(
+    'Deaths whose last published plan recorded a preferred place of death',
+  ),
+  diedInPreferredPlace: /* @__PURE__ */ count('Of those, deaths in that place'),
   diedInPreferredPlaceShare: Share,
-  deathsInHospital: count('Deaths whose actual place was hospital'),
-  plansWithCprDecision: count(
+  deathsInHospital: /* @__PURE__ */ count('Deaths whose actual place was hospital'),
+  plansWithCprDecision: /* @__PURE__ */ count(
     'Of the live plans, those whose published version records a CPR decision (DNACPR or for CPR)',
   ),
-  plansWithCeilingOfTreatment: count(
+  plansWithCeilingOfTreatment: /* @__PURE__ */ count(
     'Of the live plans, those whose published version records a ceiling of treatment',
   ),
   preferredPlaceShareWithCeiling: Share,
@@ -164,8 +169,22 @@ export const OutcomeReport = /* @__PURE__ */ z
   .register(z.globalRegistry, { id: 'OutcomeReport' });
 export type OutcomeReport = z.infer<typeof OutcomeReport>;
 
-/** The order of the figures, as the CSV's header names them. */
-export const reportColumns = ['month', 'organisation', ...Object.keys(figures)] as (keyof OutcomeRow)[];
+/** The order of the figures, as the CSV's header names them (the schema's order). */
+export const reportColumns: readonly (keyof OutcomeRow)[] = [
+  'month',
+  'organisation',
+  'livePlans',
+  'plansPublished',
+  'deaths',
+  'deathsWithPreferredPlace',
+  'diedInPreferredPlace',
+  'diedInPreferredPlaceShare',
+  'deathsInHospital',
+  'plansWithCprDecision',
+  'plansWithCeilingOfTreatment',
+  'preferredPlaceShareWithCeiling',
+  'preferredPlaceShareWithoutCeiling',
+];
 
 type Sums = Counters & {
   livePlans: number;
