@@ -27,6 +27,9 @@ export const readActions = [
 ] as const;
 export type ReadAction = (typeof readActions)[number];
 
+/** A user launched from a host system into one patient's record (domain/launch.ts). */
+export type LaunchAction = 'launched';
+
 /**
  * The public `action` of an access-log entry or break-glass report. Clients depend on these
  * words: add new ones, never rename or remove one.
@@ -44,7 +47,9 @@ const accessLogActions = {
   return: 'returned the submitted draft with comments',
   withdraw: 'withdrew the plan (consent withdrawn)',
   recordDeath: "recorded the patient's death",
-} as const satisfies Record<ReadAction | PlanCommandName, string>;
+  launched:
+    'opened the record from a host system (token exchange): `via` names the host system, the actor the user and their organisation',
+} as const satisfies Record<ReadAction | PlanCommandName | LaunchAction, string>;
 
 export type AccessLogAction = keyof typeof accessLogActions;
 

@@ -45,6 +45,7 @@ export const subscriptions: readonly Subscription[] = [
         'CarePlan.Withdrawn',
         'Patient.Died',
         'CarePlan.Accessed',
+        'Session.Launched',
         'Organisation.Updated',
       ],
     },

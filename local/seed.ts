@@ -1,5 +1,6 @@
 import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import type { Sections } from '../domain/sections.ts';
+import { demoHost, demoHostId } from './demo-host.ts';
 import { issueDevToken } from './dev-issuer.ts';
 import { LocalError, locate, shellWord, signingDataDir, withDataDir } from './instance.ts';
 
@@ -112,6 +113,8 @@ async function seed(): Promise<void> {
     name: 'Nurse B Okafor',
   });
 
+  await registerDemoHost(baseUrl, dataDir, token({ role: 'admin', sub: 'seed' }));
+
   const numbers = testRangeNumbers();
   for (const person of demo) {
     const nhs = numbers.next().value as string;
@@ -195,7 +198,22 @@ async function seed(): Promise<void> {
     }
     process.stdout.write(`${nhs}  ${person.story}\n`);
   }
-  process.stdout.write(`seeded ${demo.length} patients into ${baseUrl}\n`);
+  process.stdout.write(`seeded ${demo.length} patients and host system ${demoHostId} into ${baseUrl}\n`);
+}
+
+/** The demo host system (local/demo-host.ts), registered or brought up to date: `npm run launch` signs as it. */
+async function registerDemoHost(baseUrl: string, dataDir: string, serviceAdmin: string): Promise<void> {
+  const path = `/host-systems/${demoHostId}`;
+  const headers = { Authorization: `Bearer ${serviceAdmin}` };
+  const current = await fetch(`${baseUrl}${path}`, { headers });
+  const etag = current.ok ? current.headers.get('etag') : null;
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'PUT',
+    headers: { ...headers, 'Content-Type': 'application/json', ...(etag && { 'If-Match': etag }) },
+    body: JSON.stringify(await demoHost(dataDir).entry()),
+  });
+  if (!response.ok)
+    throw new RequestFailed(response.status, `PUT ${path}: ${response.status} ${await response.text()}`);
 }
 
 try {

@@ -5,7 +5,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { expect } from 'vitest';
 import { isValidNhsNumber } from '../../domain/nhs-number.ts';
 import { type DevTokenOptions, ensureDevIssuer, issueDevToken } from '../../local/dev-issuer.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime.ts';
 
 /**
  * HTTP acceptance tests against the whole service on one machine (local/runtime.ts). One runtime
@@ -73,9 +73,9 @@ export type Api = {
   close(): Promise<void>;
 };
 
-export async function startApi(): Promise<Api> {
+export async function startApi(options: Pick<LocalRuntimeOptions, 'extraTrustedIssuers'> = {}): Promise<Api> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ucp-api-'));
-  const runtime = await startLocalRuntime({ dataDir, port: 0, inMemory: true });
+  const runtime = await startLocalRuntime({ dataDir, port: 0, inMemory: true, ...options });
   const issuer = ensureDevIssuer(dataDir);
   return {
     url: runtime.url,

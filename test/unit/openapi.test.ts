@@ -74,6 +74,7 @@ describe('the OpenAPI document', () => {
       'Audit',
       'Worklists',
       'Organisations',
+      'Launch',
       'Service',
     ]);
     for (const tag of document.tags) expect(tag.description, tag.name).toBeTruthy();

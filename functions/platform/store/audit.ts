@@ -8,12 +8,16 @@ import { tableQuery } from './query.ts';
 /** A source of the access log read to its end. */
 const done = '~';
 
+/** A launched user's entries name the host system they came through (`via`). */
+const via = (actor: ActorRef) => (actor.via ? { via: actor.via } : {});
+
 const readEntry = (item: StoredItem): AccessLogEntry => ({
   at: item.at as string,
   actor: item.actor as ActorRef,
   action: item.action as string,
   purpose: (item.purpose as string | null) ?? null,
   breakGlass: item.breakGlass === true,
+  ...via(item.actor as ActorRef),
 });
 
 const changeEntry = (item: StoredItem): AccessLogEntry => ({
@@ -22,6 +26,7 @@ const changeEntry = (item: StoredItem): AccessLogEntry => ({
   action: item.command as string,
   purpose: null,
   breakGlass: false,
+  ...via(item.by as ActorRef),
 });
 
 /**
