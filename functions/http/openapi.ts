@@ -583,7 +583,7 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
 const overview = `One shared urgent care plan per patient near the end of life: preferred place of death, CPR decision, ceiling of treatment, anticipatory medicines, key contacts and what matters to them. Patients and clinicians write it, a clinician ratifies it, and it is shared in real time with everyone who may be called in a crisis.
 
 ## Signing in
-Every operation but those under *Service* needs \`Authorization: Bearer <JWT>\`: NHS CIS2 for staff, NHS login at identity proofing level P9 for patients and carers. On one machine, \`npm run token -- --role gp --org A81001\` prints a token the local service trusts.
+Every operation but those under *Service* needs \`Authorization: Bearer <JWT>\`: NHS CIS2 for staff, NHS login at identity proofing level P9 for patients and carers. On one machine, \`npm run token -- --role gp --org A81001\` prints a token the local service trusts. A clinician in a registered host system (EMIS Web, say) needs no login of their own: the host’s signed assertion is exchanged at \`POST /token\` for a token of this service’s, about one patient (*Launch*).
 
 ## Changing a plan
 A plan, and an organisation’s registry entry, carry an \`ETag\`: the revision. A change sends it back in \`If-Match\`: without it the answer is 428, and if the plan or entry changed meanwhile, 412 with the current revision. No update is ever lost.
