@@ -113,7 +113,7 @@ async function seed(): Promise<void> {
     name: 'Nurse B Okafor',
   });
 
-  await registerDemoHost(baseUrl, dataDir, token({ role: 'admin', sub: 'seed' }));
+  await registerDemoHost(call, dataDir, token({ role: 'admin', sub: 'seed' }));
 
   const numbers = testRangeNumbers();
   for (const person of demo) {
@@ -198,22 +198,17 @@ async function seed(): Promise<void> {
     }
     process.stdout.write(`${nhs}  ${person.story}\n`);
   }
-  process.stdout.write(`seeded ${demo.length} patients and host system ${demoHostId} into ${baseUrl}\n`);
+  process.stdout.write(`seeded ${demo.length} patients into ${baseUrl}\n`);
 }
 
 /** The demo host system (local/demo-host.ts), registered or brought up to date: `npm run launch` signs as it. */
-async function registerDemoHost(baseUrl: string, dataDir: string, serviceAdmin: string): Promise<void> {
+async function registerDemoHost(call: ReturnType<typeof caller>, dataDir: string, as: string): Promise<void> {
   const path = `/host-systems/${demoHostId}`;
-  const headers = { Authorization: `Bearer ${serviceAdmin}` };
-  const current = await fetch(`${baseUrl}${path}`, { headers });
-  const etag = current.ok ? current.headers.get('etag') : null;
-  const response = await fetch(`${baseUrl}${path}`, {
-    method: 'PUT',
-    headers: { ...headers, 'Content-Type': 'application/json', ...(etag && { 'If-Match': etag }) },
-    body: JSON.stringify(await demoHost(dataDir).entry()),
+  const current = await call({ method: 'GET', path, as }).catch((error: unknown) => {
+    if (error instanceof RequestFailed && error.status === 404) return undefined;
+    throw error;
   });
-  if (!response.ok)
-    throw new RequestFailed(response.status, `PUT ${path}: ${response.status} ${await response.text()}`);
+  await call({ method: 'PUT', path, as, body: await demoHost(dataDir).entry(), revision: current?.revision });
 }
 
 try {
