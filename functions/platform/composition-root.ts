@@ -1,7 +1,8 @@
 import { tableName } from './config.ts';
 import { documentClient } from './dynamo.ts';
-import type { Audit, Deliveries, Organisations, Patients, Plans, Worklists } from './ports.ts';
+import type { Audit, Carers, Deliveries, Organisations, Patients, Plans, Worklists } from './ports.ts';
 import { dynamoAccessRecords, dynamoAudit } from './store/audit.ts';
+import { dynamoCarers } from './store/carers.ts';
 import { dynamoDeliveries } from './store/deliveries.ts';
 import { dynamoOrganisations } from './store/organisations.ts';
 import { dynamoPatients } from './store/patients.ts';
@@ -42,8 +43,10 @@ export const worklists = /* @__PURE__ */ once(
 );
 
 export const worklistReader = /* @__PURE__ */ once(
-  (): Pick<Worklists, 'awaitingRatification'> => dynamoWorklistReader(documentClient(), tableName()),
+  (): Pick<Worklists, 'awaitingRatification' | 'patientsOf'> =>
+    dynamoWorklistReader(documentClient(), tableName()),
 );
+export const carers = /* @__PURE__ */ once((): Carers => dynamoCarers(documentClient(), tableName()));
 
 /**
  * A Lambda entry whose handler is given its ports on the first invocation, not at import: the
