@@ -182,11 +182,11 @@ export const messageFor = (
             `Sign in to ${serviceName} to see who is in your care team, and to remove an organisation:`,
             base,
           ])
-        : compose('A patient’s urgent care plan is now shared with your organisation', [
+        : compose("A patient's urgent care plan is now shared with your organisation", [
             'Your organisation has been added to the care team of a patient with an urgent care plan.',
             'Your clinical staff can now read the plan.',
             '',
-            `Sign in to ${serviceName} and list your organisation’s patients to find them.`,
+            `Sign in to ${serviceName} and list your organisation's patients to find them:`,
             base,
           ]);
     case 'CareTeam.Left':
@@ -198,7 +198,7 @@ export const messageFor = (
             `Sign in to ${serviceName} to see who is in your care team:`,
             base,
           ])
-        : compose('A patient’s urgent care plan is no longer shared with your organisation', [
+        : compose("A patient's urgent care plan is no longer shared with your organisation", [
             'Your organisation has been removed from the care team of a patient with an urgent care plan.',
             'Your staff can no longer read the plan.',
             '',
@@ -213,8 +213,8 @@ export const messageFor = (
         base,
       ]);
     case 'Carer.Revoked':
-      return compose('A carer’s access to your urgent care plan has ended', [
-        'A carer’s access to act for you on your urgent care plan has been revoked.',
+      return compose("A carer's access to your urgent care plan has ended", [
+        "A carer's access to act for you on your urgent care plan has been revoked.",
         '',
         `Sign in to ${serviceName} to see who may act for you:`,
         base,
