@@ -119,7 +119,7 @@ export const dynamoWorklists = (client: DynamoDBDocumentClient, tableName: strin
     // Every member's link carries the plan's status and review date as of this revision.
     const link = { status: planStatus(plan), reviewDate: reviewDateOf(plan) };
     for (const ods of plan.careTeam) {
-      const since = plan.careTeamDetails?.[ods]?.since ?? at;
+      const since = plan.careTeamDetails?.[ods]?.since ?? plan.createdAt;
       writes.push(
         client.send(
           new PutCommand({
@@ -227,7 +227,7 @@ export const dynamoWorklistReader = (
         (item) => ({ pk: item.pk, sk: item.sk, [index.sortKey]: item[index.sortKey] }),
         (item): OrganisationPatient => ({
           nhsNumber: item.nhsNumber ?? String(item.pk).slice('PATIENT#'.length),
-          // Links projected before they carried a status: the plan is there, its status unknown to the link.
+          // A link projected before links carried a status reads as enrolled until the plan's next revision.
           status: item.status ?? 'enrolled',
           reviewDate: item.reviewDate ?? null,
         }),
