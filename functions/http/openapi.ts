@@ -626,7 +626,10 @@ const overview = `One shared urgent care plan per patient near the end of life: 
 Every operation but those under *Service* needs \`Authorization: Bearer <JWT>\`: NHS CIS2 for staff, NHS login at identity proofing level P9 for patients and carers. On one machine, \`npm run token -- --role gp --org A81001\` prints a token the local service trusts.
 
 ## Changing a plan
-A plan, and an organisation’s registry entry, carry an \`ETag\`: the revision. A change sends it back in \`If-Match\`: without it the answer is 428, and if the plan or entry changed meanwhile, 412 with the current revision. No update is ever lost.
+A plan, and an organisation’s registry entry, carry an \`ETag\`: the revision. A change sends it back in \`If-Match\`: without it the answer is 428, and if the plan or entry changed meanwhile, 412 with the current revision. No update is ever lost. Care-team changes are the exception: adding or removing one organisation commutes with any other change, so they take no \`If-Match\` and are retried on the newest revision.
+
+## Carers
+A carer signs in with NHS login as themselves (their own NHS number, P9) and acts for a patient only while the patient’s grant names them: \`read\`, or \`co-author\` of the patient’s sections. The grant is checked on every request, so a revoked or expired one stops access at once; without one, a carer gets the same 403 as any other citizen.
 
 ## Retrying safely
 The creating POSTs accept \`Idempotency-Key\`: a retry with the same key and body gets the first answer again (for 24 hours); the same key with another body is 422.
