@@ -26,6 +26,14 @@ export const subscriptions: readonly Subscription[] = [
     pattern: { source: [eventSource], 'detail-type': ['CarePlan.Accessed'], detail: { breakGlass: [true] } },
   },
   {
+    id: 'CareNetworkNotifications',
+    consumer: 'notifications',
+    pattern: {
+      source: [eventSource],
+      'detail-type': ['CareTeam.Joined', 'CareTeam.Left', 'Carer.Granted', 'Carer.Revoked'],
+    },
+  },
+  {
     id: 'RegistryAddressChanges',
     consumer: 'notifications',
     pattern: { source: [eventSource], 'detail-type': ['Organisation.Updated'] },
@@ -46,6 +54,10 @@ export const subscriptions: readonly Subscription[] = [
         'Patient.Died',
         'CarePlan.Accessed',
         'Organisation.Updated',
+        'CareTeam.Joined',
+        'CareTeam.Left',
+        'Carer.Granted',
+        'Carer.Revoked',
       ],
     },
   },
