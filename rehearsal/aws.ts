@@ -300,7 +300,9 @@ export async function startAwsEndpoint(
     if (typeof sse === 'string') context['s3:x-amz-server-side-encryption'] = sse;
     if (typeof req.headers['if-none-match'] === 'string')
       context['s3:if-none-match'] = req.headers['if-none-match'];
-    const calls: AwsCall[] = [{ caller, action, resource, context, via: 'sdk' }];
+    // Reported by the object's first folder: one line for every event the archive writes.
+    const reportAs = key.includes('/') ? `${bucket.arn}/${key.split('/')[0]}/*` : resource;
+    const calls: AwsCall[] = [{ caller, action, resource, context, via: 'sdk', reportAs }];
     if (bucket.keyArn && (action === 's3:PutObject' || action === 's3:GetObject')) {
       calls.push({
         caller,
@@ -471,16 +473,6 @@ export async function startAwsEndpoint(
           );
       }
     }
-    if (process.env.REHEARSAL_DEBUG)
-      console.error(
-        'aws',
-        credential?.service,
-        req.method,
-        req.url,
-        req.headers['x-amz-target'],
-        reply.status,
-        String(reply.body).slice(0, 300),
-      );
     res.writeHead(reply.status, { ...reply.headers, 'x-amzn-requestid': randomUUID() });
     res.end(reply.body);
   };

@@ -26,6 +26,8 @@ export type AwsCall = {
   context?: Record<string, string | string[]>;
   /** Why the call was made, for the report: `sdk` (the function's code) or what AWS did. */
   via: string;
+  /** The resource as the report groups it (an object's prefix, a log group's streams), if not `resource`. */
+  reportAs?: string;
 };
 
 export type Decision = { allowed: boolean; result: string; errors?: string };
@@ -203,8 +205,11 @@ export class IamProof {
       this.cache.set(key, pending);
     }
     const decision = await pending;
-    const seenKey = JSON.stringify([call.caller, call.action, call.resource, call.via]);
-    const entry = this.seen.get(seenKey) ?? { call, count: 0, grants: decision.grants };
+    // Recorded without its condition values (they may name recipients) and under its report name.
+    const { reportAs, context: _values, ...rest } = call;
+    const reported: AwsCall = { ...rest, resource: reportAs ?? call.resource };
+    const seenKey = JSON.stringify([call.caller, call.action, reported.resource, call.via]);
+    const entry = this.seen.get(seenKey) ?? { call: reported, count: 0, grants: decision.grants };
     entry.count += 1;
     this.seen.set(seenKey, entry);
     if (!decision.allowed)
@@ -332,13 +337,14 @@ export class IamProof {
   /** Calls by AWS services (invocations, dead letters), for the report. */
   serviceCalls(
     records: CallRecord[] = this.records(),
-  ): { service: string; action: string; resource: string; count: number }[] {
+  ): { service: string; action: string; resource: string; via: string; count: number }[] {
     return mergeRecords(records)
       .filter((s) => s.call.caller.kind === 'service')
       .map(({ call, count }) => ({
         service: (call.caller as { service: string }).service,
         action: call.action,
         resource: call.resource,
+        via: call.via,
         count,
       }));
   }

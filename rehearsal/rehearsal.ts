@@ -269,6 +269,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
           caller: roleCaller(fn),
           action: 'logs:CreateLogStream',
           resource: `${fn.logGroupArn}:log-stream:${logStream}`,
+          reportAs: `${fn.logGroupArn}:log-stream:*`,
           via: 'lambda: its log stream',
         });
       },
@@ -277,6 +278,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
           caller: roleCaller(fn),
           action: 'logs:PutLogEvents',
           resource: `${fn.logGroupArn}:log-stream:${logStream}`,
+          reportAs: `${fn.logGroupArn}:log-stream:*`,
           via: 'lambda: its log lines',
         });
       },
