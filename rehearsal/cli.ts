@@ -10,7 +10,7 @@ import { type RehearsalRecord, rehearsalEnv } from './rehearsal.ts';
 import { account, ofType, readAssembly, resolveStack } from './template.ts';
 
 /**
- * `npm run rehearse [-- -c target=localstack]`: synthesises the target (or reuses a cloud assembly
+ * `npm run rehearse [-- -c target=localstack] [test files]`: synthesises the target (or reuses a cloud assembly
  * newer than every source), runs the API story against the rehearsed stack (vitest project
  * `rehearsal`), and reports the IAM proof: every call allowed, and what each role is granted but
  * the story never used. Fails on a failed test, a denied call, a dead letter or a call the
@@ -29,6 +29,15 @@ const targetOf = (args: string[]): 'aws' | 'localstack' => {
   }
   return (process.env.DEPLOY_TARGET as 'aws' | 'localstack' | undefined) ?? 'aws';
 };
+
+/** Arguments other than `-c key=value`: test file filters, handed to vitest. */
+const filtersOf = (args: string[]): string[] =>
+  args.filter(
+    (arg, i) =>
+      !['-c', '--context'].includes(arg) &&
+      !['-c', '--context'].includes(args[i - 1] ?? '') &&
+      !arg.startsWith('--context='),
+  );
 
 /** The newest modification time of anything the synth reads. */
 const newestSource = (): number => {
@@ -167,7 +176,13 @@ async function main(): Promise<number> {
 
   const tests = spawnSync(
     process.execPath,
-    [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--project', 'rehearsal'],
+    [
+      join(root, 'node_modules/vitest/vitest.mjs'),
+      'run',
+      '--project',
+      'rehearsal',
+      ...filtersOf(process.argv.slice(2)),
+    ],
     {
       cwd: root,
       stdio: 'inherit',
