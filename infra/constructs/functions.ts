@@ -64,7 +64,8 @@ export const uses = {
     table: ['GetItem', 'PutItem', 'Query'],
     indexes: [table.versionIndex.name, table.teamIndex.name],
   },
-  summary: { table: ['Query', 'PutItem'] },
+  // A read outside the care team looks the patient up (GetItem) to answer 403 alike, enrolled or not.
+  summary: { table: ['GetItem', 'Query', 'PutItem'] },
   organisations: { table: ['PutItem', 'Query'] },
   relay: { bus: true },
   projections: { table: ['GetItem', 'PutItem'] },

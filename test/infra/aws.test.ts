@@ -257,7 +257,7 @@ describe('functions', () => {
       `dynamodb:Query on index ${table.teamIndex.name}`,
       ...tableKey,
     ],
-    summary: [...logs('summary'), ...onTable('PutItem', 'Query'), ...tableKey],
+    summary: [...logs('summary'), ...onTable('GetItem', 'PutItem', 'Query'), ...tableKey],
     organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey],
     relay: [...logs('relay'), 'events:PutEvents on Events/Bus', ...stream('relay')],
     projections: [
