@@ -11,11 +11,18 @@ export const commandNames = [
   'return',
   'withdraw',
   'recordDeath',
+  'joinCareTeam',
+  'leaveCareTeam',
+  'grantCarer',
+  'revokeCarer',
 ] as const;
 export type CommandName = (typeof commandNames)[number];
 
+/** Commands on the patient's carer grants: each writes a grant or its revocation, not a revision. */
+export type CarerCommandName = 'grantCarer' | 'revokeCarer';
+
 /** A command that makes a revision of the plan (enrolment makes a patient, not a revision). */
-export type PlanCommandName = Exclude<CommandName, 'enrol'>;
+export type PlanCommandName = Exclude<CommandName, 'enrol' | CarerCommandName>;
 
 /** Reads that are audited, one word a route. */
 export const readActions = [
@@ -24,6 +31,8 @@ export const readActions = [
   'read_summary',
   'read_versions',
   'read_version',
+  'read_care_team',
+  'read_carers',
 ] as const;
 export type ReadAction = (typeof readActions)[number];
 
@@ -47,9 +56,15 @@ const accessLogActions = {
   return: 'returned the submitted draft with comments',
   withdraw: 'withdrew the plan (consent withdrawn)',
   recordDeath: "recorded the patient's death",
+  read_care_team: 'read who is in the care team',
+  read_carers: 'listed the carers who may act for the patient',
+  joinCareTeam: 'added an organisation to the care team',
+  leaveCareTeam: 'removed an organisation from the care team',
+  grantCarer: 'granted a carer access to act for the patient',
+  revokeCarer: "revoked a carer's access",
   launched:
     'opened the record from a host system (token exchange): `via` names the host system, the actor the user and their organisation',
-} as const satisfies Record<ReadAction | PlanCommandName | LaunchAction, string>;
+} as const satisfies Record<ReadAction | PlanCommandName | CarerCommandName | LaunchAction, string>;
 
 export type AccessLogAction = keyof typeof accessLogActions;
 

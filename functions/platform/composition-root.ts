@@ -9,6 +9,7 @@ import {
 import { documentClient } from './dynamo.ts';
 import type {
   Audit,
+  Carers,
   Deliveries,
   HostSystems,
   Launches,
@@ -20,6 +21,7 @@ import type {
 } from './ports.ts';
 import { keyFileSigner } from './signing/key-file.ts';
 import { dynamoAccessRecords, dynamoAudit } from './store/audit.ts';
+import { dynamoCarers } from './store/carers.ts';
 import { dynamoDeliveries } from './store/deliveries.ts';
 import { dynamoHostSystems, dynamoLaunches } from './store/host-systems.ts';
 import { dynamoOrganisations } from './store/organisations.ts';
@@ -61,8 +63,11 @@ export const worklists = /* @__PURE__ */ once(
 );
 
 export const worklistReader = /* @__PURE__ */ once(
-  (): Pick<Worklists, 'awaitingRatification'> => dynamoWorklistReader(documentClient(), tableName()),
+  (): Pick<Worklists, 'awaitingRatification' | 'patientsOf'> =>
+    dynamoWorklistReader(documentClient(), tableName()),
 );
+export const carers = /* @__PURE__ */ once((): Carers => dynamoCarers(documentClient(), tableName()));
+
 export const hostSystems = /* @__PURE__ */ once(
   (): HostSystems => dynamoHostSystems(documentClient(), tableName()),
 );

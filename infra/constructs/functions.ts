@@ -67,7 +67,8 @@ export const uses = {
     indexes: [table.versionIndex.name, table.teamIndex.name],
     signing: 'publicKeys',
   },
-  summary: { table: ['Query', 'PutItem'], signing: 'publicKeys' },
+  // A read outside the care team looks the patient up (GetItem) to answer 403 alike, enrolled or not.
+  summary: { table: ['GetItem', 'Query', 'PutItem'], signing: 'publicKeys' },
   organisations: { table: ['PutItem', 'Query'], signing: 'publicKeys' },
   hostSystems: { table: ['PutItem', 'Query'], signing: 'publicKeys' },
   relay: { bus: true },

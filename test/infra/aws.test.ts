@@ -266,7 +266,7 @@ describe('functions', () => {
       ...tableKey,
       ...publicKeys,
     ],
-    summary: [...logs('summary'), ...onTable('PutItem', 'Query'), ...tableKey, ...publicKeys],
+    summary: [...logs('summary'), ...onTable('GetItem', 'PutItem', 'Query'), ...tableKey, ...publicKeys],
     organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey, ...publicKeys],
     relay: [...logs('relay'), 'events:PutEvents on Events/Bus', ...stream('relay')],
     projections: [

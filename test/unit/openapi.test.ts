@@ -72,6 +72,7 @@ describe('the OpenAPI document', () => {
       'Plan history',
       'Urgent care',
       'Audit',
+      'Care network',
       'Worklists',
       'Organisations',
       'Launch',
