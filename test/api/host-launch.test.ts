@@ -101,7 +101,13 @@ const accessLog = async () =>
     await api.call('GET', `/patients/${nhs}/access-log?limit=200`, {
       token: api.token({ role: 'patient', nhs }),
     })
-  ).body.items as { action: string; via?: string; actor: Record<string, unknown> }[];
+  ).body.items as {
+    action: string;
+    via?: string;
+    onBehalfOf?: string;
+    grantId?: string;
+    actor: Record<string, unknown>;
+  }[];
 
 beforeAll(async () => {
   [host, otherHost, national] = await Promise.all([
@@ -247,6 +253,81 @@ describe('a clinician launched from a host system', () => {
     // Its own patient, spaced as people write it, is the same patient.
     const spaced = nhs.replace(/(\d{3})(\d{3})(\d{4})/, '$1%20$2%20$3');
     expect((await api.call('GET', `/patients/${spaced}/plan`, { token })).status).toBe(200);
+  });
+});
+
+describe('the care network, from a launched session', () => {
+  const HOSPICE = 'H12345';
+  const grantFor = (carerNhs: string) => ({
+    carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
+    relationship: 'daughter',
+    legalBasis: 'lasting-power-of-attorney-health-welfare',
+    access: 'read',
+  });
+
+  it('keeps its one patient’s carers and care team, each change and read via the host; a carer is never via one', async () => {
+    const token = (await exchange(await sign(assertionClaims({ sub: 'dr.network' })))).body.access_token;
+    const carerNhs = testNhsNumber(73);
+    const granted = await api.call('POST', `/patients/${nhs}/carers`, { token, json: grantFor(carerNhs) });
+    expect(granted.status, granted.text).toBe(201);
+    expect(granted.body.grantedBy).toEqual({
+      id: 'dr.network',
+      role: 'gp',
+      organisation: PRACTICE,
+      via: HOST,
+    });
+    const joined = await api.call('PUT', `/patients/${nhs}/care-team/${HOSPICE}`, {
+      token,
+      json: { reason: 'hospice at home team now visiting' },
+    });
+    expect(joined.status, joined.text).toBe(201);
+    expect((await api.call('GET', `/patients/${nhs}/care-team`, { token })).status).toBe(200);
+    expect((await api.call('GET', `/patients/${nhs}/carers`, { token })).status).toBe(200);
+    // The carer signs in as themselves and reads by the grant: for the patient, through no host.
+    const carer = api.token({ role: 'carer', nhs: carerNhs });
+    expect((await api.call('GET', `/patients/${nhs}/plan`, { token: carer })).status).toBe(200);
+
+    const log = await accessLog();
+    const launched = log.filter((e) => e.actor.id === 'dr.network');
+    expect(launched.map((e) => e.action).sort()).toEqual([
+      'grantCarer',
+      'joinCareTeam',
+      'launched',
+      'read_care_team',
+      'read_carers',
+    ]);
+    for (const entry of launched) {
+      expect(entry.via, JSON.stringify(entry)).toBe(HOST);
+      expect(entry.onBehalfOf).toBeUndefined();
+    }
+    const byCarer = log.find((e) => e.actor.role === 'carer' && e.action === 'read_plan');
+    expect(byCarer).toMatchObject({ onBehalfOf: nhs, grantId: granted.body.id });
+    expect(byCarer?.via).toBeUndefined();
+  });
+
+  it('another patient’s carers and care team, and an organisation’s patients, are 403; nothing changes', async () => {
+    const token = (await exchange(await sign(assertionClaims()))).body.access_token;
+    const requests: [method: string, path: string, json?: unknown][] = [
+      ['GET', `/patients/${otherNhs}/carers`],
+      ['POST', `/patients/${otherNhs}/carers`, grantFor(testNhsNumber(74))],
+      ['DELETE', `/patients/${otherNhs}/carers/1`, { reason: 'no longer caring' }],
+      ['GET', `/patients/${otherNhs}/care-team`],
+      ['PUT', `/patients/${otherNhs}/care-team/${HOSPICE}`, { reason: 'hospice at home' }],
+      ['DELETE', `/patients/${otherNhs}/care-team/${HOSPICE}`, { reason: 'discharged' }],
+      ['GET', `/organisations/${PRACTICE}/patients`],
+    ];
+    for (const [method, path, json] of requests) {
+      const res = await api.call(method, path, { token, ...(json !== undefined && { json }) });
+      expectProblem(res, 403);
+    }
+    const patient = api.token({ role: 'patient', nhs: otherNhs });
+    const carers = await api.call('GET', `/patients/${otherNhs}/carers`, { token: patient });
+    expect(carers.body.items).toEqual([]);
+    const team = await api.call('GET', `/patients/${otherNhs}/care-team`, { token: patient });
+    expect(team.body.items.map((m: { organisation: string }) => m.organisation)).not.toContain(HOSPICE);
+    // The same user signed in as themselves lists the practice's patients.
+    const own = api.token({ role: 'gp', org: PRACTICE, sub: 'dr.patel' });
+    expect((await api.call('GET', `/organisations/${PRACTICE}/patients`, { token: own })).status).toBe(200);
   });
 });
 
