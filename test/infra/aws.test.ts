@@ -94,6 +94,7 @@ describe('the service signing key', () => {
       const variables = fn(name).Properties.Environment.Variables as Record<string, unknown>;
       const signs = Object.hasOwn(uses, name) && 'signing' in uses[name];
       expect(variables.SIGNING_KEY_ID, name).toEqual(signs ? keyArn : undefined);
+      expect(variables.SERVICE_IDENTIFIER, name).toEqual(signs ? 'urgent-care-plans' : undefined);
       expect(variables.PREVIOUS_SIGNING_KEYS, name).toBeUndefined();
     }
   });
@@ -238,17 +239,24 @@ describe('functions', () => {
       (a) => `sqs:${a} on Events/${pascal(name)}StreamFailures`,
     ),
   ];
+  const publicKeys = ['kms:GetPublicKey on Signing/Key'];
   const failedInvocations = (name: string) => [
     `sqs:SendMessage on Functions/${pascal(name)}/FailedInvocations`,
   ];
   const expected: Record<FunctionName, string[]> = {
     meta: logs('meta'),
     docs: logs('docs'),
-    patients: [...logs('patients'), ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'), ...tableKey],
+    patients: [
+      ...logs('patients'),
+      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
+      ...tableKey,
+      ...publicKeys,
+    ],
     planCommands: [
       ...logs('planCommands'),
       ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
       ...tableKey,
+      ...publicKeys,
     ],
     planReads: [
       ...logs('planReads'),
@@ -256,9 +264,10 @@ describe('functions', () => {
       `dynamodb:Query on index ${table.versionIndex.name}`,
       `dynamodb:Query on index ${table.teamIndex.name}`,
       ...tableKey,
+      ...publicKeys,
     ],
-    summary: [...logs('summary'), ...onTable('GetItem', 'PutItem', 'Query'), ...tableKey],
-    organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey],
+    summary: [...logs('summary'), ...onTable('GetItem', 'PutItem', 'Query'), ...tableKey, ...publicKeys],
+    organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey, ...publicKeys],
     relay: [...logs('relay'), 'events:PutEvents on Events/Bus', ...stream('relay')],
     projections: [
       ...logs('projections'),
@@ -279,7 +288,14 @@ describe('functions', () => {
       'kms:GenerateDataKey on AuditArchive/Key',
       ...failedInvocations('auditArchive'),
     ],
-    tokens: [...logs('tokens'), 'kms:GetPublicKey on Signing/Key'],
+    tokens: [
+      ...logs('tokens'),
+      ...onTable('PutItem', 'Query'),
+      ...tableKey,
+      'kms:GetPublicKey on Signing/Key',
+      'kms:Sign on Signing/Key',
+    ],
+    hostSystems: [...logs('hostSystems'), ...onTable('PutItem', 'Query'), ...tableKey, ...publicKeys],
   };
 
   it.each(names)('%s: its role holds exactly what its code uses', (name) => {
