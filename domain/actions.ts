@@ -11,11 +11,18 @@ export const commandNames = [
   'return',
   'withdraw',
   'recordDeath',
+  'joinCareTeam',
+  'leaveCareTeam',
+  'grantCarer',
+  'revokeCarer',
 ] as const;
 export type CommandName = (typeof commandNames)[number];
 
+/** Commands on the patient's carer grants: each writes a grant or its revocation, not a revision. */
+export type CarerCommandName = 'grantCarer' | 'revokeCarer';
+
 /** A command that makes a revision of the plan (enrolment makes a patient, not a revision). */
-export type PlanCommandName = Exclude<CommandName, 'enrol'>;
+export type PlanCommandName = Exclude<CommandName, 'enrol' | CarerCommandName>;
 
 /** Reads that are audited: one word a route, and `found_by_search` for each patient a search returns. */
 export const readActions = [
@@ -24,9 +31,14 @@ export const readActions = [
   'read_summary',
   'read_versions',
   'read_version',
+  'read_care_team',
+  'read_carers',
   'found_by_search',
 ] as const;
 export type ReadAction = (typeof readActions)[number];
+
+/** A user launched from a host system into one patient's record (domain/launch.ts). */
+export type LaunchAction = 'launched';
 
 /**
  * The public `action` of an access-log entry or break-glass report. Clients depend on these
@@ -46,7 +58,15 @@ const accessLogActions = {
   return: 'returned the submitted draft with comments',
   withdraw: 'withdrew the plan (consent withdrawn)',
   recordDeath: "recorded the patient's death",
-} as const satisfies Record<ReadAction | PlanCommandName, string>;
+  read_care_team: 'read who is in the care team',
+  read_carers: 'listed the carers who may act for the patient',
+  joinCareTeam: 'added an organisation to the care team',
+  leaveCareTeam: 'removed an organisation from the care team',
+  grantCarer: 'granted a carer access to act for the patient',
+  revokeCarer: "revoked a carer's access",
+  launched:
+    'opened the record from a host system (token exchange): `via` names the host system, the actor the user and their organisation',
+} as const satisfies Record<ReadAction | PlanCommandName | CarerCommandName | LaunchAction, string>;
 
 export type AccessLogAction = keyof typeof accessLogActions;
 

@@ -1,4 +1,4 @@
-/** The service's calendar is the UK's: dates of death, review dates and report months are London's. */
+/** The service's calendar is the UK's: dates of death, grant ends, review dates and report months are London's. */
 const londonDate = /* @__PURE__ */ new Intl.DateTimeFormat('en-CA', {
   timeZone: 'Europe/London',
   year: 'numeric',
@@ -6,7 +6,10 @@ const londonDate = /* @__PURE__ */ new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
-/** The calendar date in the UK of an instant: a death just after midnight BST is today, not tomorrow. */
+/**
+ * The calendar date in the UK of an instant: a death just after midnight BST is today, not
+ * tomorrow, and a grant until today lasts all of today.
+ */
 export const ukDate = (iso: string): string => londonDate.format(new Date(iso));
 
 /** The UK month (`YYYY-MM`) of an instant, or of a calendar date as it is. */

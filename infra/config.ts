@@ -35,6 +35,13 @@ export type ServiceConfig = {
   senderAddress: string;
   /** Where notification messages send people; undefined: the API's own URL. */
   serviceUrl: string | undefined;
+  /**
+   * ARNs of KMS keys that signed before the stack's signing key: their public keys stay published
+   * (`/.well-known/jwks.json`) until what they signed has expired (docs/design.md).
+   */
+  previousSigningKeys: string[];
+  /** The `aud` of host systems' assertions, and the `iss` and `aud` of the service's own tokens. */
+  serviceIdentifier: string;
   throttle: { rateLimit: number; burstLimit: number };
   /** p99 latency, in milliseconds, above which the API latency alarm fires. */
   latencyAlarmMs: number;
@@ -102,6 +109,29 @@ const issuersJson = (raw: string): string => {
     );
   }
   return JSON.stringify(parsed);
+};
+
+const kmsKeyArn = /^arn:aws[\w-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[\w-]+$/;
+const kmsKeyArns = (raw: string | undefined): string[] => {
+  const arns = (raw ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  for (const arn of arns) {
+    if (!kmsKeyArn.test(arn))
+      throw new ConfigError(
+        `previousSigningKeys: "${arn}" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`,
+      );
+  }
+  return arns;
+};
+
+const identifier = (raw: string): string => {
+  if (!/^[\w:./-]{3,200}$/.test(raw))
+    throw new ConfigError(
+      'serviceIdentifier must be 3 to 200 letters, digits and : . / - _ (e.g. urgent-care-plans)',
+    );
+  return raw;
 };
 
 /**
@@ -198,6 +228,8 @@ export function readConfig(
     ),
     senderAddress,
     serviceUrl: get('serviceUrl', 'SERVICE_URL'),
+    previousSigningKeys: kmsKeyArns(get('previousSigningKeys', 'PREVIOUS_SIGNING_KEYS')),
+    serviceIdentifier: identifier(get('serviceIdentifier', 'SERVICE_IDENTIFIER') ?? 'urgent-care-plans'),
     throttle: {
       rateLimit: whole(get('throttleRate', 'THROTTLE_RATE'), 'throttleRate', 50),
       burstLimit: whole(get('throttleBurst', 'THROTTLE_BURST'), 'throttleBurst', 100),

@@ -1,6 +1,7 @@
 import { addDays, ukDate } from '../domain/calendar.ts';
 import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import type { Sections } from '../domain/sections.ts';
+import { demoHost, demoHostId } from './demo-host.ts';
 import { issueDevToken } from './dev-issuer.ts';
 import { LocalError, locate, shellWord, signingDataDir, withDataDir } from './instance.ts';
 
@@ -141,7 +142,13 @@ async function seed(): Promise<void> {
     name: 'Nurse B Okafor',
   });
 
+  await registerDemoHost(call, dataDir, token({ role: 'admin', sub: 'seed' }));
+
   const numbers = testRangeNumbers();
+  // The carer's own NHS number (a carer signs in as themselves): the one after the demo patients'.
+  const afterDemo = testRangeNumbers();
+  for (let i = 0; i < demo.length; i += 1) afterDemo.next();
+  const carerNhs = afterDemo.next().value as string;
   for (const person of demo) {
     const nhs = numbers.next().value as string;
     const patient = token({ role: 'patient', nhs });
@@ -238,9 +245,41 @@ async function seed(): Promise<void> {
         revision,
       });
     }
-    process.stdout.write(`${nhs}  ${person.story}\n`);
+    if (person.story === 'published') {
+      // Her daughter co-authors the plan by her grant, and the hospice at home team joins her care team.
+      await call({
+        method: 'POST',
+        path: `/patients/${nhs}/carers`,
+        as: patient,
+        body: {
+          carer: { nhsNumber: carerNhs, name: 'Ruth Lovelace' },
+          relationship: 'daughter',
+          legalBasis: 'patient-consent',
+          access: 'co-author',
+        },
+      });
+      await call({
+        method: 'PUT',
+        path: `/patients/${nhs}/care-team/H12345`,
+        as: gp,
+        body: { reason: 'hospice at home team now visiting' },
+      });
+    }
+    const carerNote =
+      person.story === 'published' ? `  (carer, co-author: --role carer --nhs ${carerNhs})` : '';
+    process.stdout.write(`${nhs}  ${person.story}${carerNote}\n`);
   }
   process.stdout.write(`seeded ${demo.length} patients into ${baseUrl}\n`);
+}
+
+/** The demo host system (local/demo-host.ts), registered or brought up to date: `npm run launch` signs as it. */
+async function registerDemoHost(call: ReturnType<typeof caller>, dataDir: string, as: string): Promise<void> {
+  const path = `/host-systems/${demoHostId}`;
+  const current = await call({ method: 'GET', path, as }).catch((error: unknown) => {
+    if (error instanceof RequestFailed && error.status === 404) return undefined;
+    throw error;
+  });
+  await call({ method: 'PUT', path, as, body: await demoHost(dataDir).entry(), revision: current?.revision });
 }
 
 try {

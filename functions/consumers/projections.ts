@@ -17,14 +17,15 @@ import type { PatientRecord, Plans, Worklists } from '../platform/ports.ts';
 import { type InsightPorts, projectEnrolledPatient, projectRevisionInsights } from './insights.ts';
 
 /**
- * The stream consumer: new revision items, and new enrolments for the search keys (insights.ts);
+ * The stream consumer: new revisions, and new enrolments (the care team before any plan, and the
+ * search keys, insights.ts);
  * everything else on the stream is not its business.
  * Log lines of its invocation (its own and its modules') carry the request id.
  */
 export const createProjections =
   (ports: {
     plans: Pick<Plans, 'revision'>;
-    worklists: Pick<Worklists, 'project'>;
+    worklists: Pick<Worklists, 'project' | 'projectEnrolment'>;
     insights: InsightPorts;
   }) =>
   async (event: DynamoDBStreamEvent, context: Context): Promise<void> => {
@@ -33,7 +34,16 @@ export const createProjections =
       const image = record.dynamodb?.NewImage;
       if (record.eventName !== 'INSERT' || !image) continue;
       const item = unmarshall(image as Record<string, AttributeValue>);
-      if (item.type === 'patient') await projectEnrolledPatient(ports.insights, item as PatientRecord);
+      if (item.type === 'patient') {
+        const enrolled = item as PatientRecord;
+        await ports.worklists.projectEnrolment(
+          enrolled.profile.nhsNumber,
+          enrolled.careTeam,
+          enrolled.enrolledAt,
+        );
+        await projectEnrolledPatient(ports.insights, enrolled);
+        continue;
+      }
       if (item.type !== 'revision') continue;
       const plan = item.plan as Plan;
       const previous =

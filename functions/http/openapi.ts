@@ -7,6 +7,8 @@ import {
   type ZodOpenApiResponsesObject,
 } from 'zod-openapi';
 import { OdsCode } from '../../domain/actor.ts';
+import { CarerGrantRequest, CarerGrantView } from '../../domain/carers.ts';
+import { HostSystem, HostSystemId, RegisteredHostSystem } from '../../domain/host-system.ts';
 import { NhsNumber } from '../../domain/nhs-number.ts';
 import { Organisation, RegisteredOrganisation } from '../../domain/organisation.ts';
 import { OutcomeReport } from '../../domain/outcomes.ts';
@@ -16,16 +18,26 @@ import { CrisisSummary, PlanView } from '../../domain/views.ts';
 import {
   AccessLog,
   BreakGlassReports,
+  CarerGrants,
+  CareTeam,
   CreatePlanBody,
   DeathBody,
   EditPlanBody,
+  JoinCareTeamBody,
+  LeaveCareTeamBody,
+  OrganisationPatients,
   Patient,
   Problem,
   RatifyBody,
   ReturnBody,
   ReviewList,
+  RevokeCarerBody,
   SearchResults,
+  ServiceKeys,
   SubmitBody,
+  TokenError,
+  TokenRequest,
+  TokenResponse,
   VersionList,
   WithdrawBody,
   Worklist,
@@ -54,6 +66,11 @@ export const tags = [
     description:
       'Who read or changed a plan, and the break-glass reads of an organisation’s staff. Every read of a plan writes an access record before it answers.',
   },
+  {
+    name: 'Care network',
+    description:
+      'Who may act for the patient and who cares for them: carers act only under the patient’s active grant, checked on every request; the care team is kept by its clinicians, and each organisation lists its patients.',
+  },
   { name: 'Worklists', description: 'Plans waiting for a clinician: to ratify, to review.' },
   {
     name: 'Reports',
@@ -65,8 +82,13 @@ export const tags = [
     description: 'The registry of organisations by ODS code: where notifications are sent. Admins only.',
   },
   {
+    name: 'Launch',
+    description:
+      'Opening a patient’s plan from inside a host system (EMIS Web, say) with no second login: the host signs an assertion about its user and the patient, and exchanges it for a token of this service’s, about that patient only (RFC 8693). Host systems are registered by a service administrator.',
+  },
+  {
     name: 'Service',
-    description: 'Liveness and this reference, without a token.',
+    description: 'Liveness, this reference and the service’s public keys, without a token.',
   },
 ] as const;
 type Tag = (typeof tags)[number]['name'];
@@ -89,6 +111,10 @@ type Operation = {
   /** Also answers 201, with the same body and headers, when the write created the thing. */
   created?: string;
   body?: z.ZodMiniType;
+  /** The body's media type when it is not JSON. */
+  bodyMediaType?: string;
+  /** Its errors are RFC 6749 §5.2's (400, `application/json`), not problems. */
+  oauthErrors?: z.ZodMiniType;
   query?: z.ZodMiniObject;
   /** The answers particular to this operation; the ones every route of its kind shares are added below. */
   errors?: Partial<Record<ErrorStatus, string>>;
@@ -396,6 +422,91 @@ export const operations: Record<RouteKey, Operation> = {
     ok: { status: 200, description: 'A page of break-glass reads', schema: BreakGlassReports },
     errors: { 403: 'Not a privacy officer' },
   },
+  listCarers: {
+    tag: 'Care network',
+    summary: 'Who may act for the patient',
+    description:
+      'The patient’s carer grants, oldest first, each with its `status` as of now (`active`, `revoked`, or `expired` once its last day has passed in the UK). The patient and the care team see every grant; a carer acting for the patient only their own. Audited (`read_carers`).',
+    ok: { status: 200, description: 'The grants', schema: CarerGrants },
+    errors: {
+      403: 'Not the patient, a carer with an active grant, or the care team (the same answer whether or not the patient is enrolled)',
+      404: 'No patient with this NHS number is enrolled',
+    },
+  },
+  grantCarer: {
+    tag: 'Care network',
+    summary: 'Let a carer act for the patient',
+    description:
+      'Grants a carer, named by their own NHS number (the one their NHS login carries), `read` or `co-author` access until an optional last day. The patient grants under any legal basis; a ratifier of the care team (GP, consultant, specialist nurse) only for a patient who lacks capacity, under a lasting power of attorney for health and welfare or a court-appointed deputyship. A co-author writes the patient’s sections and submits; a reader reads; neither enrols, withdraws, ratifies nor writes a clinician’s section. At most 20 active grants a patient, one per carer. Raises `Carer.Granted`; the patient is emailed.',
+    body: CarerGrantRequest,
+    ok: { status: 201, description: 'The grant, active', schema: CarerGrantView },
+    errors: {
+      403: 'Not the patient or a ratifier of the care team',
+      404: 'No patient with this NHS number is enrolled',
+      409: 'This carer already has an active grant: revoke it first',
+      422: 'A clinician granting under the patient’s consent, the patient as their own carer, a last day already passed, or 20 active grants already',
+    },
+  },
+  revokeCarer: {
+    tag: 'Care network',
+    summary: 'End a carer’s grant',
+    description:
+      'Revokes the grant at once, with a reason: the carer’s next request is refused. The patient, a ratifier of the care team, or the carer it names may revoke it. A grant is revoked once: of two revocations at the same time, one is 200 and the other 409. Raises `Carer.Revoked`; the patient is emailed.',
+    body: RevokeCarerBody,
+    ok: { status: 200, description: 'The grant, revoked', schema: CarerGrantView },
+    errors: {
+      403: 'Not the patient, a ratifier of the care team, or the carer the grant names',
+      404: 'The patient has no grant with this id',
+      409: 'The grant is already revoked',
+    },
+  },
+  getCareTeam: {
+    tag: 'Care network',
+    summary: 'Who is in the care team',
+    description:
+      'Each organisation of the care team: why it is there (`gp_practice`, `author` of the plan, or `added`), since when and by whom, and the reason given. Before any plan, the GP practice and the organisation that enrolled the patient. For the care team, urgent care, the patient and their carers. Audited (`read_care_team`).',
+    ok: { status: 200, description: 'The care team', schema: CareTeam },
+    errors: {
+      403: 'Not the patient, a carer with an active grant, the care team or urgent care',
+      404: 'No patient with this NHS number is enrolled',
+    },
+  },
+  addToCareTeam: {
+    tag: 'Care network',
+    summary: 'Add an organisation to the care team',
+    description:
+      'A clinician of the care team (contributor or ratifier) adds an organisation, with a reason: its staff may read the plan at once. Written as the next revision of the plan, without `If-Match`: the change commutes with any other, so it is retried on the newest revision and nothing is lost. An organisation already there is 200 and no change. Raises `CareTeam.Joined`; the organisation and the patient are emailed.',
+    body: JoinCareTeamBody,
+    ok: { status: 200, description: 'Already in the care team: nothing changed', schema: CareTeam },
+    created: 'Added: the care team now',
+    errors: {
+      403: 'Not a clinician of the care team',
+      404: 'No patient with this NHS number is enrolled',
+      409: 'No plan yet (start the plan first: until then the care team is the GP practice and the organisation that enrolled the patient), or the plan is withdrawn or closed',
+    },
+  },
+  removeFromCareTeam: {
+    tag: 'Care network',
+    summary: 'Remove an organisation from the care team',
+    description:
+      'A clinician of the care team, or the patient, removes an organisation (the body and its reason are optional): its staff lose access at once, to drafts as well. The GP practice cannot be removed. Written as the next revision, without `If-Match`, as adding is. Raises `CareTeam.Left`; the organisation and the patient are emailed.',
+    body: LeaveCareTeamBody,
+    ok: { status: 200, description: 'Removed: the care team now', schema: CareTeam },
+    errors: {
+      403: 'Not the patient or a clinician of the care team',
+      404: 'No patient with this NHS number is enrolled, or the organisation is not in the care team',
+      409: 'No plan yet, the plan is withdrawn or closed, or a draft is submitted to this organisation (return it first)',
+      422: 'The organisation is the patient’s GP practice',
+    },
+  },
+  listOrganisationPatients: {
+    tag: 'Care network',
+    summary: 'My organisation’s patients',
+    description:
+      'The patients whose care team the organisation is in, by NHS number, with the plan’s status (`enrolled` while there is no plan) and review date. For the organisation’s own clinical and care staff. Kept from the plan’s revisions as they are written (eventually consistent, usually within a second).',
+    ok: { status: 200, description: 'A page of patients', schema: OrganisationPatients },
+    errors: { 403: 'Not clinical or care staff of this organisation' },
+  },
   putOrganisation: {
     tag: 'Organisations',
     summary: 'Register or replace an organisation',
@@ -419,6 +530,43 @@ export const operations: Record<RouteKey, Operation> = {
       403: 'Not an admin, or the admin of another organisation',
       404: 'No organisation with this ODS code is registered',
     },
+  },
+  exchangeToken: {
+    tag: 'Launch',
+    summary: 'Exchange a host system’s assertion for a token (launch)',
+    description:
+      'RFC 8693 token exchange, form-encoded. The assertion is checked against its host system’s registered keys (by `kid`), its `aud` against this service, its `exp` (at most 5 minutes ahead), its `ods` against the organisations the host may speak for and its `role` against the host’s role map; its `jti` is accepted once. The answer is a token the service signs itself, valid 15 minutes, about the assertion’s `patient` only: used on any other patient (its carers and care team included), or on a worklist, an organisation’s patients, a report or a registry, it is 403. The launch is in the patient’s access log (`launched`, `via` the host system) and on the bus (`Session.Launched`), and so is every read made with the token. Errors are RFC 6749’s, never a 5xx: `invalid_request` (the form), `unsupported_grant_type`, `invalid_grant` (the assertion: unknown host, bad signature or key, expired or too long-lived, wrong audience, replayed, unmapped role), `unauthorized_client` (an ODS code the host may not speak for).',
+    body: TokenRequest,
+    bodyMediaType: 'application/x-www-form-urlencoded',
+    oauthErrors: TokenError,
+    ok: { status: 200, description: 'The service’s token, about one patient', schema: TokenResponse },
+  },
+  putHostSystem: {
+    tag: 'Launch',
+    summary: 'Register or replace a host system',
+    description:
+      'A host system that may launch users by token exchange: its name, its public keys (`jwks` inline, or `jwksUri` over https), the ODS codes it may speak for, and its role codes mapped to this service’s roles. Without `If-Match` it registers (201); with the entry’s `ETag` it replaces it whole (200). Kept as revisions. Service administrators only.',
+    body: HostSystem,
+    created: 'Registered',
+    ok: { status: 200, description: 'Replaced (or unchanged)', schema: RegisteredHostSystem },
+    errors: {
+      403: 'Not a service administrator',
+      428: 'Replacing an entry without If-Match',
+    },
+  },
+  getHostSystem: {
+    tag: 'Launch',
+    summary: 'A registered host system',
+    description: 'The host system’s entry, with its `ETag` for replacing it. Service administrators only.',
+    ok: { status: 200, description: 'The host system', schema: RegisteredHostSystem },
+    errors: { 403: 'Not a service administrator', 404: 'No host system with this id is registered' },
+  },
+  getServiceKeys: {
+    tag: 'Service',
+    summary: 'The service’s public signing keys',
+    description:
+      'The JWK Set of the keys the service signs with (ES256 on P-256; `kid` is the key’s RFC 7638 thumbprint): the current key first, then any earlier key still published until what it signed has expired. Verify what the service signs against these; fetch the set again when a `kid` is not in it. Cacheable for 5 minutes.',
+    ok: { status: 200, description: 'The JWK Set', schema: ServiceKeys },
   },
 };
 
@@ -456,10 +604,23 @@ const either = (...reasons: (string | false | undefined)[]): string | undefined 
   return given.length ? given.join('; or ') : undefined;
 };
 
+const odsParam = () =>
+  OdsCode.clone().register(z.globalRegistry, { description: 'The organisation’s ODS code' });
+
 const pathParams = (route: RouteEntry) =>
   route.path.includes('{nhs}')
     ? z.object({
         nhs: NhsNumber,
+        ...(route.path.includes('{ods}') && { ods: odsParam() }),
+        ...(route.path.includes('{grantId}') && {
+          grantId: z
+            .string()
+            .check(z.regex(/^[1-9]\d{0,8}$/))
+            .register(z.globalRegistry, {
+              description: 'The grant’s id, as its `id` gives it',
+              example: '1',
+            }),
+        }),
         ...(route.path.includes('{n}') && {
           n: z
             .int()
@@ -472,10 +633,12 @@ const pathParams = (route: RouteEntry) =>
         }),
       })
     : route.path.includes('{ods}')
-      ? z.object({
-          ods: OdsCode.clone().register(z.globalRegistry, { description: 'The organisation’s ODS code' }),
-        })
-      : undefined;
+      ? z.object({ ods: odsParam() })
+      : route.path.includes('{id}')
+        ? z.object({
+            id: HostSystemId.clone().register(z.globalRegistry, { description: 'The host system’s id' }),
+          })
+        : undefined;
 
 const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
   const op = operations[route.key];
@@ -553,11 +716,18 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
   const responses: Record<number, ZodOpenApiResponseObject | undefined> = {
     [op.ok.status]: success(op.ok.description),
     ...(op.created && { 201: success(op.created) }),
-    ...(validated && {
-      400: problem(
-        'The request is not valid: `errors` lists each problem as `{path, message}`' +
-          (errors[400] ? `; ${errors[400]}` : ''),
-      ),
+    ...(validated &&
+      !op.oauthErrors && {
+        400: problem(
+          'The request is not valid: `errors` lists each problem as `{path, message}`' +
+            (errors[400] ? `; ${errors[400]}` : ''),
+        ),
+      }),
+    ...(op.oauthErrors && {
+      400: {
+        description: 'Refused: RFC 6749 §5.2’s `error` and `error_description`, beside a problem’s members',
+        content: { 'application/json': { schema: op.oauthErrors } },
+      },
     }),
     ...(route.auth && {
       401: problem(
@@ -586,8 +756,9 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
     }),
     ...(op.body && {
       413: problem('The body is larger than 64 KiB, or would make the plan too large'),
-      415: problem('The body is not JSON: send `Content-Type: application/json`'),
     }),
+    ...(op.body &&
+      !op.bodyMediaType && { 415: problem('The body is not JSON: send `Content-Type: application/json`') }),
     422:
       errors[422] || idempotent
         ? problem(
@@ -614,7 +785,12 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
       ...(Object.keys(header.shape).length > 0 && { header }),
       ...(Object.keys(query.shape).length > 0 && { query }),
     },
-    ...(op.body && { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } }),
+    ...(op.body && {
+      requestBody: {
+        required: true,
+        content: { [op.bodyMediaType ?? 'application/json']: { schema: op.body } },
+      },
+    }),
     responses: Object.fromEntries(
       Object.entries(responses).filter(([, r]) => r !== undefined),
     ) as ZodOpenApiResponsesObject,
@@ -624,10 +800,13 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
 const overview = `One shared urgent care plan per patient near the end of life: preferred place of death, CPR decision, ceiling of treatment, anticipatory medicines, key contacts and what matters to them. Patients and clinicians write it, a clinician ratifies it, and it is shared in real time with everyone who may be called in a crisis.
 
 ## Signing in
-Every operation but those under *Service* needs \`Authorization: Bearer <JWT>\`: NHS CIS2 for staff, NHS login at identity proofing level P9 for patients and carers. On one machine, \`npm run token -- --role gp --org A81001\` prints a token the local service trusts.
+Every operation but those under *Service* needs \`Authorization: Bearer <JWT>\`: NHS CIS2 for staff, NHS login at identity proofing level P9 for patients and carers. On one machine, \`npm run token -- --role gp --org A81001\` prints a token the local service trusts. A clinician in a registered host system (EMIS Web, say) needs no login of their own: the host’s signed assertion is exchanged at \`POST /token\` for a token of this service’s, about one patient (*Launch*).
 
 ## Changing a plan
-A plan, and an organisation’s registry entry, carry an \`ETag\`: the revision. A change sends it back in \`If-Match\`: without it the answer is 428, and if the plan or entry changed meanwhile, 412 with the current revision. No update is ever lost.
+A plan, and an organisation’s registry entry, carry an \`ETag\`: the revision. A change sends it back in \`If-Match\`: without it the answer is 428, and if the plan or entry changed meanwhile, 412 with the current revision. No update is ever lost. Care-team changes are the exception: adding or removing one organisation commutes with any other change, so they take no \`If-Match\` and are retried on the newest revision.
+
+## Carers
+A carer signs in with NHS login as themselves (their own NHS number, P9) and acts for a patient only while the patient’s grant names them: \`read\`, or \`co-author\` of the patient’s sections. The grant is checked on every request, so a revoked or expired one stops access at once; without one, a carer gets the same 403 as any other citizen.
 
 ## Retrying safely
 The creating POSTs accept \`Idempotency-Key\`: a retry with the same key and body gets the first answer again (for 24 hours); the same key with another body is 422.

@@ -1,16 +1,18 @@
 import { notEnrolled, readAccessLog, readWorklist, reviewBreakGlass } from '../../domain/access.ts';
 import { planView, publishedView } from '../../domain/views.ts';
-import { audit, lazyHandler, patients, plans, worklistReader } from '../platform/composition-root.ts';
+import { audit, carers, lazyHandler, patients, plans, worklistReader } from '../platform/composition-root.ts';
 import { authenticated, httpApi, json, nhsNumberParam, pageParams } from '../platform/http.ts';
-import type { Audit, Patients, Plans, Worklists } from '../platform/ports.ts';
+import type { Audit, Carers, Patients, Plans, Worklists } from '../platform/ports.ts';
 import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
-import { allowed, auditRead, onlyOwnRecord, paged, readablePlan } from './reads.ts';
+import { careNetworkReads } from './care-network.ts';
+import { actFor, allowed, auditRead, paged, readablePlan } from './reads.ts';
 
 export type PlanReadPorts = {
   plans: Pick<Plans, 'current' | 'version' | 'versions'>;
   patients: Pick<Patients, 'get'>;
+  carers: Pick<Carers, 'grants'>;
   audit: Pick<Audit, 'recordAccess' | 'accessLog' | 'breakGlassReports'>;
-  worklists: Pick<Worklists, 'awaitingRatification'>;
+  worklists: Pick<Worklists, 'awaitingRatification' | 'patientsOf'>;
 };
 
 export const createHandler = (ports: PlanReadPorts) =>
@@ -55,7 +57,7 @@ export const createHandler = (ports: PlanReadPorts) =>
     getAccessLog: {
       handler: authenticated(async (request) => {
         const nhsNumber = nhsNumberParam(request);
-        onlyOwnRecord(request, nhsNumber);
+        await actFor(ports.carers, request, nhsNumber);
         const page = pageParams(request);
         const { organisation, needsEnrolledPatient } = allowed(readAccessLog(request.actor, nhsNumber));
         if (needsEnrolledPatient && !(await ports.patients.get(nhsNumber))) {
@@ -78,8 +80,15 @@ export const createHandler = (ports: PlanReadPorts) =>
         return json(200, await paged(() => ports.worklists.awaitingRatification(organisation, page)));
       }),
     },
+    ...careNetworkReads(ports),
   });
 
 export const handler = lazyHandler(() =>
-  createHandler({ plans: plans(), patients: patients(), audit: audit(), worklists: worklistReader() }),
+  createHandler({
+    plans: plans(),
+    patients: patients(),
+    carers: carers(),
+    audit: audit(),
+    worklists: worklistReader(),
+  }),
 );

@@ -15,12 +15,14 @@ export const httpFunctions = {
   planReads: 'functions/http/plan-reads.ts',
   summary: 'functions/http/summary.ts',
   organisations: 'functions/http/organisations.ts',
+  tokens: 'functions/http/tokens.ts',
+  hostSystems: 'functions/http/host-systems.ts',
   patientSearch: 'functions/http/patient-search.ts',
   reports: 'functions/http/reports.ts',
 } as const;
 export type HttpFunctionName = keyof typeof httpFunctions;
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export type RouteSpec = {
   method: HttpMethod;
   path: string;
@@ -41,6 +43,11 @@ export type RouteSpec = {
   purpose?: true;
   /** A list: `?limit=` and `?next=`. */
   paged?: true;
+  /**
+   * The patient it is about is in its body, not its path: the handler checks a launched session's
+   * patient (domain/launch.ts). Any other route without `{nhs}` is about no one patient.
+   */
+  patientInBody?: true;
 };
 
 const breakGlassRead = { reads: { 'Break-Glass': 'optional' }, purpose: true } as const;
@@ -58,6 +65,7 @@ export const routeTable = {
     auth: true,
     reads: { 'Idempotency-Key': 'optional' },
     sends: ['Location'],
+    patientInBody: true,
   },
   getPatient: { method: 'GET', path: '/patients/{nhs}', fn: 'patients', auth: true, ...breakGlassRead },
   // Each match is an audited read: the purpose and any break-glass reason go into its access record.
@@ -167,6 +175,50 @@ export const routeTable = {
     auth: true,
     ...breakGlassRead,
   },
+  listCarers: { method: 'GET', path: '/patients/{nhs}/carers', fn: 'planReads', auth: true, purpose: true },
+  grantCarer: {
+    method: 'POST',
+    path: '/patients/{nhs}/carers',
+    fn: 'planCommands',
+    auth: true,
+    sends: ['Location'],
+  },
+  revokeCarer: {
+    method: 'DELETE',
+    path: '/patients/{nhs}/carers/{grantId}',
+    fn: 'planCommands',
+    auth: true,
+  },
+  getCareTeam: {
+    method: 'GET',
+    path: '/patients/{nhs}/care-team',
+    fn: 'planReads',
+    auth: true,
+    purpose: true,
+  },
+  // No If-Match: adding or removing one organisation commutes with any other change, so the
+  // handler re-reads and retries when another revision wins the race, and nothing is lost.
+  addToCareTeam: {
+    method: 'PUT',
+    path: '/patients/{nhs}/care-team/{ods}',
+    fn: 'planCommands',
+    auth: true,
+    sends: ['ETag'],
+  },
+  removeFromCareTeam: {
+    method: 'DELETE',
+    path: '/patients/{nhs}/care-team/{ods}',
+    fn: 'planCommands',
+    auth: true,
+    sends: ['ETag'],
+  },
+  listOrganisationPatients: {
+    method: 'GET',
+    path: '/organisations/{ods}/patients',
+    fn: 'planReads',
+    auth: true,
+    paged: true,
+  },
   putOrganisation: {
     method: 'PUT',
     path: '/organisations/{ods}',
@@ -179,6 +231,24 @@ export const routeTable = {
     method: 'GET',
     path: '/organisations/{ods}',
     fn: 'organisations',
+    auth: true,
+    sends: ['ETag'],
+  },
+  getServiceKeys: { method: 'GET', path: '/.well-known/jwks.json', fn: 'tokens', auth: false },
+  // Public: the host's signed assertion is the credential (RFC 8693 token exchange).
+  exchangeToken: { method: 'POST', path: '/token', fn: 'tokens', auth: false },
+  putHostSystem: {
+    method: 'PUT',
+    path: '/host-systems/{id}',
+    fn: 'hostSystems',
+    auth: true,
+    reads: { 'If-Match': 'optional' },
+    sends: ['ETag'],
+  },
+  getHostSystem: {
+    method: 'GET',
+    path: '/host-systems/{id}',
+    fn: 'hostSystems',
     auth: true,
     sends: ['ETag'],
   },

@@ -1,7 +1,7 @@
 import { crisisSummary } from '../../domain/views.ts';
-import { accessRecords, lazyHandler, patients, revisions } from '../platform/composition-root.ts';
+import { accessRecords, carers, lazyHandler, patients, revisions } from '../platform/composition-root.ts';
 import { authenticated, httpApi, json } from '../platform/http.ts';
-import type { Audit, Patients, Plans } from '../platform/ports.ts';
+import type { Audit, Carers, Patients, Plans } from '../platform/ports.ts';
 import { HttpProblem } from '../platform/problem.ts';
 import { auditRead, readablePlan } from './reads.ts';
 
@@ -12,6 +12,7 @@ import { auditRead, readablePlan } from './reads.ts';
 export const createHandler = (ports: {
   plans: Pick<Plans, 'current'>;
   patients: Pick<Patients, 'get'>;
+  carers: Pick<Carers, 'grants'>;
   audit: Pick<Audit, 'recordAccess'>;
 }) =>
   httpApi('summary', {
@@ -28,5 +29,5 @@ export const createHandler = (ports: {
   });
 
 export const handler = lazyHandler(() =>
-  createHandler({ plans: revisions(), patients: patients(), audit: accessRecords() }),
+  createHandler({ plans: revisions(), patients: patients(), carers: carers(), audit: accessRecords() }),
 );

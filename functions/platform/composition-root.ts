@@ -1,8 +1,18 @@
-import { tableName } from './config.ts';
+import {
+  ConfigurationError,
+  env,
+  previousSigningKeys,
+  signingKeyFile,
+  signingKeyId,
+  tableName,
+} from './config.ts';
 import { documentClient } from './dynamo.ts';
 import type {
   Audit,
+  Carers,
   Deliveries,
+  HostSystems,
+  Launches,
   Organisations,
   Outcomes,
   PatientIndex,
@@ -10,10 +20,14 @@ import type {
   Plans,
   Reminders,
   Reviews,
+  ServiceSigner,
   Worklists,
 } from './ports.ts';
+import { keyFileSigner } from './signing/key-file.ts';
 import { dynamoAccessRecords, dynamoAudit } from './store/audit.ts';
+import { dynamoCarers } from './store/carers.ts';
 import { dynamoDeliveries } from './store/deliveries.ts';
+import { dynamoHostSystems, dynamoLaunches } from './store/host-systems.ts';
 import { dynamoOrganisations } from './store/organisations.ts';
 import { dynamoOutcomes } from './store/outcomes.ts';
 import { dynamoPatientIndex } from './store/patient-index.ts';
@@ -57,8 +71,45 @@ export const worklists = /* @__PURE__ */ once(
 );
 
 export const worklistReader = /* @__PURE__ */ once(
-  (): Pick<Worklists, 'awaitingRatification'> => dynamoWorklistReader(documentClient(), tableName()),
+  (): Pick<Worklists, 'awaitingRatification' | 'patientsOf'> =>
+    dynamoWorklistReader(documentClient(), tableName()),
 );
+export const carers = /* @__PURE__ */ once((): Carers => dynamoCarers(documentClient(), tableName()));
+
+export const hostSystems = /* @__PURE__ */ once(
+  (): HostSystems => dynamoHostSystems(documentClient(), tableName()),
+);
+export const launches = /* @__PURE__ */ once((): Launches => dynamoLaunches(documentClient(), tableName()));
+
+/**
+ * The KMS signer, its SDK client loaded on first use: every function that verifies tokens holds a
+ * signer for the service's own public keys, and most never meet a token of the service's.
+ */
+const lazyKmsSigner = (keyId: string, previousKeyIds: readonly string[]): ServiceSigner => {
+  let made: Promise<ServiceSigner> | undefined;
+  const signer = () => {
+    made ??= Promise.all([import('@aws-sdk/client-kms'), import('./signing/kms.ts')]).then(
+      ([{ KMSClient }, { kmsSigner }]) =>
+        kmsSigner({ client: new KMSClient({ maxAttempts: 3 }), keyId, previousKeyIds }),
+    );
+    return made;
+  };
+  return {
+    sign: async (payload, options) => (await signer()).sign(payload, options),
+    publicKeys: async () => (await signer()).publicKeys(),
+  };
+};
+
+/** The service signing key: the KMS key when SIGNING_KEY_ID is set (AWS), else the key file (one machine). */
+export const serviceSigner = /* @__PURE__ */ once((): ServiceSigner => {
+  const keyId = signingKeyId();
+  if (keyId) return lazyKmsSigner(keyId, previousSigningKeys());
+  const keyFile = signingKeyFile();
+  if (keyFile) return keyFileSigner({ keyFile, previousKeyFiles: previousSigningKeys() });
+  throw new ConfigurationError(
+    `neither ${env.SIGNING_KEY_ID} (a KMS key) nor ${env.SIGNING_KEY_FILE} (a key file) is set: the service has no signing key`,
+  );
+});
 
 export const outcomes = /* @__PURE__ */ once((): Outcomes => dynamoOutcomes(documentClient(), tableName()));
 export const reviews = /* @__PURE__ */ once((): Reviews => dynamoReviews(documentClient(), tableName()));

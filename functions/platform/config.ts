@@ -15,6 +15,10 @@ export const env = {
   ALLOWED_ORIGINS: 'ALLOWED_ORIGINS',
   SENDER_ADDRESS: 'SENDER_ADDRESS',
   SERVICE_URL: 'SERVICE_URL',
+  SIGNING_KEY_ID: 'SIGNING_KEY_ID',
+  SIGNING_KEY_FILE: 'SIGNING_KEY_FILE',
+  PREVIOUS_SIGNING_KEYS: 'PREVIOUS_SIGNING_KEYS',
+  SERVICE_IDENTIFIER: 'SERVICE_IDENTIFIER',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
   POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
 } as const;
@@ -88,5 +92,30 @@ export const serviceUrl = /* @__PURE__ */ setting(env.SERVICE_URL, (raw) => {
 /** The logger's service name (Powertools reads POWERTOOLS_LOG_LEVEL itself). */
 export const serviceName = /* @__PURE__ */ setting(
   env.POWERTOOLS_SERVICE_NAME,
+  (raw) => raw ?? 'urgent-care-plans',
+);
+
+const list = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** The service signing key in AWS: the asymmetric KMS key's id or ARN; unset on one machine. */
+export const signingKeyId = /* @__PURE__ */ setting(env.SIGNING_KEY_ID, (raw) => raw);
+/** The service signing key on one machine: its PEM file, made on first use; unset in AWS. */
+export const signingKeyFile = /* @__PURE__ */ setting(env.SIGNING_KEY_FILE, (raw) => raw);
+/**
+ * Keys that signed before the current one, still published in the JWKS until what they signed has
+ * expired: KMS key ids or ARNs in AWS, key files on one machine (a comma list).
+ */
+export const previousSigningKeys = /* @__PURE__ */ setting(env.PREVIOUS_SIGNING_KEYS, list);
+
+/**
+ * The service's identifier: the `aud` a host system's assertion is for, and the `iss` and `aud` of
+ * the tokens the service signs itself.
+ */
+export const serviceIdentifier = /* @__PURE__ */ setting(
+  env.SERVICE_IDENTIFIER,
   (raw) => raw ?? 'urgent-care-plans',
 );

@@ -29,6 +29,10 @@ export const keys = {
   access: (at: string, id: string) => `ACCESS#${at}#${id}`,
   accessPrefix: 'ACCESS#',
   team: (ods: string) => `TEAM#${ods}`,
+  /** A carer grant, numbered per patient, and its revocation: each put once. */
+  carerGrant: (id: string) => `CARER#${id.padStart(9, '0')}`,
+  carerRevocation: (id: string) => `CARER#${id.padStart(9, '0')}#REVOKED`,
+  carerPrefix: 'CARER#',
   organisation: (ods: string) => `ORG#${ods}`,
   breakGlass: (ods: string) => `BREAKGLASS#${ods}`,
   awaitingRatification: (nhs: string) => `AWAITING#${nhs}`,
@@ -58,4 +62,9 @@ export const keys = {
   /** One item per Idempotency-Key: `IDEMPOTENCY#<sha256 of method, path, caller and key>` / `REQUEST`. */
   idempotency: (id: string) => `IDEMPOTENCY#${id}`,
   idempotencyRecord: 'REQUEST',
+  /** A registered host system's revisions: `HOST#<id>` / `REV#<n>`. */
+  hostSystem: (id: string) => `HOST#${id}`,
+  /** A host's assertion exchanged once: `ASSERTION#<host id>` / `JTI#<jti>`, until it expires. */
+  assertion: (hostSystem: string) => `ASSERTION#${hostSystem}`,
+  assertionId: (jti: string) => `JTI#${jti}`,
 } as const;

@@ -27,6 +27,7 @@ import type { Data } from './data.ts';
 import { type Logs, ServiceRole } from './logs.ts';
 import type { Notifications } from './notifications.ts';
 import { deadLetterQueue } from './queues.ts';
+import type { Signing, SigningUse } from './signing.ts';
 
 export type FunctionName = HttpFunctionName | ConsumerName;
 export type TableAction = 'GetItem' | 'PutItem' | 'Query' | 'UpdateItem' | 'DeleteItem';
@@ -43,6 +44,8 @@ export type Uses = {
   archive?: boolean;
   /** ses:SendEmail from the sender identity (SENDER_ADDRESS, SERVICE_URL). */
   mail?: boolean;
+  /** The service signing key: kms:Sign with it, or kms:GetPublicKey only (SIGNING_KEY_ID, PREVIOUS_SIGNING_KEYS). */
+  signing?: SigningUse;
 };
 
 /**
@@ -53,25 +56,36 @@ export type Uses = {
 export const uses = {
   meta: {},
   docs: {},
+  // Every function that verifies tokens reads the service's own public keys: a launched session's
+  // token is the service's (functions/platform/identity.ts).
   // Creates take an Idempotency-Key (functions/platform/idempotency.ts): its records are in the
   // same table, claimed with a conditional PutItem and released with DeleteItem.
-  patients: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'] },
-  planCommands: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'] },
+  patients: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'], signing: 'publicKeys' },
+  planCommands: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'], signing: 'publicKeys' },
   planReads: {
     table: ['GetItem', 'PutItem', 'Query'],
     indexes: [table.versionIndex.name, table.teamIndex.name],
+    signing: 'publicKeys',
   },
-  summary: { table: ['Query', 'PutItem'] },
-  organisations: { table: ['PutItem', 'Query'] },
+  // A read outside the care team looks the patient up (GetItem) to answer 403 alike, enrolled or not.
+  summary: { table: ['GetItem', 'Query', 'PutItem'], signing: 'publicKeys' },
+  organisations: { table: ['PutItem', 'Query'], signing: 'publicKeys' },
+  hostSystems: { table: ['PutItem', 'Query'], signing: 'publicKeys' },
   // The search keys by the demographics index; the patient and plan of each match; its access record.
-  patientSearch: { table: ['GetItem', 'PutItem', 'Query'], indexes: [table.searchIndex.name] },
+  patientSearch: {
+    table: ['GetItem', 'PutItem', 'Query'],
+    indexes: [table.searchIndex.name],
+    signing: 'publicKeys',
+  },
   // Reads projections only: outcome counters (table) and the review worklist (byOrganisation).
-  reports: { table: ['Query'], indexes: [table.teamIndex.name] },
+  reports: { table: ['Query'], indexes: [table.teamIndex.name], signing: 'publicKeys' },
   relay: { bus: true },
   // Outcome counters are added to (UpdateItem ADD), every other projection is put.
   projections: { table: ['GetItem', 'PutItem', 'UpdateItem'] },
   notifications: { table: ['GetItem', 'PutItem', 'DeleteItem', 'Query'], mail: true },
   auditArchive: { archive: true },
+  // The host system's entry (Query), the assertion's jti and the launch's access record (PutItem).
+  tokens: { table: ['Query', 'PutItem'], signing: 'sign' },
   // Reviews due (byOrganisation), the registry (Query), the reminder made once and its deliveries.
   reminders: {
     table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'],
@@ -89,6 +103,7 @@ export type FunctionsProps = {
   bus: IEventBus;
   archive: AuditArchive;
   notifications: Notifications;
+  signing: Signing;
 };
 
 /** The repository root: entry paths in routes.ts and consumers.ts are relative to it. */
@@ -183,6 +198,12 @@ export class Functions extends Construct {
       if (access.bus) environment[env.EVENT_BUS_NAME] = props.bus.eventBusName;
       if (access.archive) environment[env.AUDIT_BUCKET] = props.archive.bucket.bucketName;
       if (access.mail) environment[env.SENDER_ADDRESS] = props.notifications.senderAddress;
+      if (access.signing) {
+        environment[env.SIGNING_KEY_ID] = props.signing.key.keyArn;
+        environment[env.SERVICE_IDENTIFIER] = config.serviceIdentifier;
+        if (props.signing.previousKeyArns.length > 0)
+          environment[env.PREVIOUS_SIGNING_KEYS] = props.signing.previousKeyArns.join(',');
+      }
 
       const fn = new NodejsFunction(scopeOf, 'Function', {
         description: `Urgent care plans (${config.stage}): ${entries[name]}`,
@@ -289,5 +310,6 @@ export class Functions extends Construct {
     if (access.bus) props.bus.grantPutEventsTo(fn);
     if (access.archive) props.archive.grantArchive(role);
     if (access.mail) props.notifications.grantSend(role);
+    if (access.signing) props.signing.grant(role, access.signing);
   }
 }

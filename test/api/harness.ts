@@ -5,11 +5,13 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { expect } from 'vitest';
 import { isValidNhsNumber } from '../../domain/nhs-number.ts';
 import { type DevTokenOptions, ensureDevIssuer, issueDevToken } from '../../local/dev-issuer.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime.ts';
+import { rehearsalFromEnv } from '../../rehearsal/rehearsal.ts';
 
 /**
- * HTTP acceptance tests against the whole service on one machine (local/runtime.ts). One runtime
- * per test file: the handler modules hold per-process singletons read from process.env.
+ * HTTP acceptance tests against the whole service on one machine (local/runtime.ts), or, under
+ * `npm run rehearse`, against the synthesised stack rehearsed (rehearsal/rehearsal.ts). One
+ * runtime per test file: the handler modules hold per-process singletons read from process.env.
  */
 
 /** The n-th (from 0) valid NHS number of the 999 test range, by the Modulus 11 rule. */
@@ -61,7 +63,9 @@ export type ArchivedEvent = { 'detail-type': string; time: string; source: strin
 export type Api = {
   url: string;
   dataDir: string;
-  runtime: LocalRuntime;
+  runtime: Pick<LocalRuntime, 'url' | 'archive' | 'settled' | 'close'>;
+  /** The one-machine runtime's table, for a test that runs an operator's command against it; none under a rehearsal. */
+  table(): LocalRuntime['table'];
   token(options: DevTokenOptions): string;
   /** Signs arbitrary claims with the trusted dev issuer (iss, aud, iat and exp default). */
   sign(claims: Record<string, unknown>, kind: 'staff' | 'citizen'): string;
@@ -73,14 +77,22 @@ export type Api = {
   close(): Promise<void>;
 };
 
-export async function startApi(): Promise<Api> {
+export async function startApi(options: Pick<LocalRuntimeOptions, 'extraTrustedIssuers'> = {}): Promise<Api> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ucp-api-'));
-  const runtime = await startLocalRuntime({ dataDir, port: 0, inMemory: true });
+  const rehearsal = await rehearsalFromEnv(dataDir);
+  const local = rehearsal
+    ? undefined
+    : await startLocalRuntime({ dataDir, port: 0, inMemory: true, ...options });
+  const runtime = rehearsal ?? (local as LocalRuntime);
   const issuer = ensureDevIssuer(dataDir);
   return {
     url: runtime.url,
     dataDir,
     runtime,
+    table: () => {
+      if (!local) throw new Error("the rehearsed stack's table is out of this process's reach");
+      return local.table;
+    },
     token: (options) => issueDevToken(dataDir, options),
     sign: (claims, kind) => issuer.sign(claims, kind),
     call: (method, path, options = {}) => call(runtime.url, method, path, options),

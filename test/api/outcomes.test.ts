@@ -186,7 +186,7 @@ describe('who may read it', () => {
 });
 
 describe('counted exactly once', () => {
-  const tableName = () => api.runtime.table.name;
+  const tableName = () => api.table().name;
 
   /** Every item the table's stream delivered to the projections: the profiles and revisions. */
   const streamedItems = async () => {
@@ -254,7 +254,7 @@ describe('counted exactly once', () => {
       env: {
         ...process.env,
         DATA_DIR: api.dataDir,
-        DYNAMODB_ENDPOINT: api.runtime.table.endpoint,
+        DYNAMODB_ENDPOINT: api.table().endpoint,
         TABLE_NAME: tableName(),
       },
     });

@@ -166,8 +166,8 @@ describe('npm run reminders', () => {
       env: {
         ...process.env,
         DATA_DIR: api.dataDir,
-        DYNAMODB_ENDPOINT: api.runtime.table.endpoint,
-        TABLE_NAME: api.runtime.table.name,
+        DYNAMODB_ENDPOINT: api.table().endpoint,
+        TABLE_NAME: api.table().name,
         BASE_URL: api.url,
       },
     });

@@ -9,7 +9,7 @@ import { consumerFunctions, schedules, streamConsumers } from '../../functions/c
 import { httpFunctions, routes } from '../../functions/http/routes.ts';
 import { corsAllowHeaders, preflightHeaders } from '../../functions/platform/cors.ts';
 import { table } from '../../functions/platform/table.ts';
-import { type FunctionName, runtimeFiles } from '../../infra/constructs/functions.ts';
+import { type FunctionName, runtimeFiles, uses } from '../../infra/constructs/functions.ts';
 import { apiEvent } from '../../local/api-gateway.ts';
 import { citizenIssuer, type Json, logicalIdAt, staffIssuer } from './synth.ts';
 
@@ -83,6 +83,27 @@ describe('data', () => {
 
   it('may be destroyed in the dev stage (other stages are tested in config.test.ts)', () => {
     synth.template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('the service signing key', () => {
+  it('is an asymmetric KMS key for ES256, its private half never leaving KMS', () => {
+    const key = synth.json.Resources[logicalIdAt(synth, 'Signing/Key')];
+    expect(key?.Type).toBe('AWS::KMS::Key');
+    expect(key?.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    // Asymmetric keys cannot rotate in KMS: a new key replaces it (docs/design.md).
+    expect(key?.Properties.EnableKeyRotation).toBeFalsy();
+  });
+
+  it('is named to the functions that use it, and only to them', () => {
+    const keyArn = getAtt(logicalIdAt(synth, 'Signing/Key'));
+    for (const name of names) {
+      const variables = fn(name).Properties.Environment.Variables as Record<string, unknown>;
+      const signs = Object.hasOwn(uses, name) && 'signing' in uses[name];
+      expect(variables.SIGNING_KEY_ID, name).toEqual(signs ? keyArn : undefined);
+      expect(variables.SERVICE_IDENTIFIER, name).toEqual(signs ? 'urgent-care-plans' : undefined);
+      expect(variables.PREVIOUS_SIGNING_KEYS, name).toBeUndefined();
+    }
   });
 });
 
@@ -225,17 +246,24 @@ describe('functions', () => {
       (a) => `sqs:${a} on Events/${pascal(name)}StreamFailures`,
     ),
   ];
+  const publicKeys = ['kms:GetPublicKey on Signing/Key'];
   const failedInvocations = (name: string) => [
     `sqs:SendMessage on Functions/${pascal(name)}/FailedInvocations`,
   ];
   const expected: Record<FunctionName, string[]> = {
     meta: logs('meta'),
     docs: logs('docs'),
-    patients: [...logs('patients'), ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'), ...tableKey],
+    patients: [
+      ...logs('patients'),
+      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
+      ...tableKey,
+      ...publicKeys,
+    ],
     planCommands: [
       ...logs('planCommands'),
       ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
       ...tableKey,
+      ...publicKeys,
     ],
     planReads: [
       ...logs('planReads'),
@@ -243,14 +271,16 @@ describe('functions', () => {
       `dynamodb:Query on index ${table.versionIndex.name}`,
       `dynamodb:Query on index ${table.teamIndex.name}`,
       ...tableKey,
+      ...publicKeys,
     ],
-    summary: [...logs('summary'), ...onTable('PutItem', 'Query'), ...tableKey],
-    organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey],
+    summary: [...logs('summary'), ...onTable('GetItem', 'PutItem', 'Query'), ...tableKey, ...publicKeys],
+    organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey, ...publicKeys],
     patientSearch: [
       ...logs('patientSearch'),
       ...onTable('GetItem', 'PutItem', 'Query'),
       `dynamodb:Query on index ${table.searchIndex.name}`,
       ...tableKey,
+      ...publicKeys,
     ],
     reports: [
       ...logs('reports'),
@@ -259,6 +289,7 @@ describe('functions', () => {
       // Reads only: no key to encrypt with.
       'kms:Decrypt on Data/Key',
       'kms:DescribeKey on Data/Key',
+      ...publicKeys,
     ],
     relay: [...logs('relay'), 'events:PutEvents on Events/Bus', ...stream('relay')],
     projections: [
@@ -280,6 +311,14 @@ describe('functions', () => {
       'kms:GenerateDataKey on AuditArchive/Key',
       ...failedInvocations('auditArchive'),
     ],
+    tokens: [
+      ...logs('tokens'),
+      ...onTable('PutItem', 'Query'),
+      ...tableKey,
+      'kms:GetPublicKey on Signing/Key',
+      'kms:Sign on Signing/Key',
+    ],
+    hostSystems: [...logs('hostSystems'), ...onTable('PutItem', 'Query'), ...tableKey, ...publicKeys],
     reminders: [
       ...logs('reminders'),
       ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),

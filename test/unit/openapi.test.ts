@@ -72,9 +72,11 @@ describe('the OpenAPI document', () => {
       'Plan history',
       'Urgent care',
       'Audit',
+      'Care network',
       'Worklists',
       'Reports',
       'Organisations',
+      'Launch',
       'Service',
     ]);
     for (const tag of document.tags) expect(tag.description, tag.name).toBeTruthy();

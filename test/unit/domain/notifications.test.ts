@@ -104,6 +104,50 @@ const details: Record<EventType, NotificationFacts & Record<string, unknown>> = 
     purpose: 'patient collapsed at day centre',
     breakGlass: true,
   },
+  'CareTeam.Joined': {
+    eventId: EVENT_ID,
+    version: 1,
+    nhsNumber: NHS,
+    revision: 8,
+    organisation: HOSPICE,
+    addedBy: gpRef,
+  },
+  'CareTeam.Left': {
+    eventId: EVENT_ID,
+    version: 1,
+    nhsNumber: NHS,
+    revision: 9,
+    organisation: CARE_HOME,
+    removedBy: gpRef,
+  },
+  'Carer.Granted': {
+    eventId: EVENT_ID,
+    version: 1,
+    nhsNumber: NHS,
+    grantId: '1',
+    access: 'co-author',
+    legalBasis: 'patient-consent',
+    until: '2027-06-01',
+    grantedBy: { id: 'patient-1', role: 'patient' },
+  },
+  'Carer.Revoked': {
+    eventId: EVENT_ID,
+    version: 1,
+    nhsNumber: NHS,
+    grantId: '1',
+    revokedBy: { id: 'carer-1', role: 'carer' },
+  },
+  'Session.Launched': {
+    eventId: EVENT_ID,
+    version: 1,
+    nhsNumber: NHS,
+    accessId: 'acc-2',
+    user: { ...gpRef, via: 'demo-emis' },
+    hostSystem: 'demo-emis',
+    hostRole: 'R8000',
+    sessionId: 'session-1',
+    expiresAt: '2026-11-20T10:15:00.000Z',
+  },
   'Organisation.Updated': {
     eventId: EVENT_ID,
     version: 1,
@@ -120,6 +164,7 @@ const details: Record<EventType, NotificationFacts & Record<string, unknown>> = 
 
 const expected: Record<EventType, Recipient[]> = {
   'Patient.Enrolled': [],
+  'Session.Launched': [],
   'CarePlan.Created': [],
   'CarePlan.DraftUpdated': [],
   'CarePlan.Submitted': [{ kind: 'organisation', ods: GP_PRACTICE, attention: 'dr.patel' }],
@@ -140,6 +185,16 @@ const expected: Record<EventType, Recipient[]> = {
   ],
   'Patient.Died': [],
   'CarePlan.Accessed': [{ kind: 'privacyOfficer', ods: OTHER_PRACTICE }],
+  'CareTeam.Joined': [
+    { kind: 'organisation', ods: HOSPICE },
+    { kind: 'patient', nhsNumber: NHS },
+  ],
+  'CareTeam.Left': [
+    { kind: 'organisation', ods: CARE_HOME },
+    { kind: 'patient', nhsNumber: NHS },
+  ],
+  'Carer.Granted': [{ kind: 'patient', nhsNumber: NHS }],
+  'Carer.Revoked': [{ kind: 'patient', nhsNumber: NHS }],
   'Organisation.Updated': [
     { kind: 'registryAddress', address: 'old.inbox@nhs.net' },
     { kind: 'registryAddress', address: 'new.inbox@nhs.net' },
@@ -242,6 +297,12 @@ describe('messageFor', () => {
       'CarePlan.Returned patient',
       'CarePlan.Submitted organisation',
       'CarePlan.Withdrawn organisation',
+      'CareTeam.Joined organisation',
+      'CareTeam.Joined patient',
+      'CareTeam.Left organisation',
+      'CareTeam.Left patient',
+      'Carer.Granted patient',
+      'Carer.Revoked patient',
       'Organisation.Updated registryAddress',
     ]);
   });

@@ -1,15 +1,37 @@
-import { readOutcomeReport, readWorklist, reviewBreakGlass, searchPatients } from '../../../domain/access.ts';
+import {
+  readAccessLog,
+  readCareTeam,
+  readOutcomeReport,
+  readPatientsOf,
+  readPlan,
+  readWorklist,
+  reviewBreakGlass,
+  searchPatients,
+} from '../../../domain/access.ts';
 import type { StaffRole } from '../../../domain/actor.ts';
-import { editDraft, ratifyPlan, returnPlan } from '../../../domain/lifecycle.ts';
+import { actingFor, type GrantRecord, grantCarer, readCarers, revokeCarer } from '../../../domain/carers.ts';
+import {
+  createPlan,
+  editDraft,
+  enrolPatient,
+  leaveCareTeam,
+  ratifyPlan,
+  returnPlan,
+  submitPlan,
+  withdrawPlan,
+} from '../../../domain/lifecycle.ts';
 import { maySeeDraft, relationshipOf } from '../../../domain/permissions.ts';
 import type { Draft, Plan } from '../../../domain/plan.ts';
 import {
   AMBULANCE,
+  CARER_NHS,
+  citizen,
   ctxOf,
   GP_PRACTICE,
   HOSPICE,
   NHS,
   NOW,
+  OTHER_NHS,
   OTHER_PRACTICE,
   planFixture,
   staff,
@@ -45,6 +67,10 @@ export type Decisions = {
   outcomeReport: 'own' | 'any' | 'none';
   /** Search for patients by name and birth date. */
   search: boolean;
+  /** List their organisation's patients ("my patients"). */
+  patientList: boolean;
+  /** Read the care team and the carers of a patient of their care team. */
+  careNetwork: boolean;
 };
 
 const none: Decisions = {
@@ -60,9 +86,13 @@ const none: Decisions = {
   reviewWorklist: false,
   outcomeReport: 'none',
   search: false,
+  patientList: false,
+  careNetwork: false,
 };
+/** Clinical and care staff: their organisation's patients, and their care network. */
+const clinicalOrCare = { patientList: true, careNetwork: true } as const;
 /** Clinicians who write plans: their own organisation's reviews and outcomes, and search. */
-const writesPlans = { reviewWorklist: true, outcomeReport: 'own', search: true } as const;
+const writesPlans = { ...clinicalOrCare, reviewWorklist: true, outcomeReport: 'own', search: true } as const;
 export const kinds = {
   ratifier: {
     ratifySubmittedToThem: true,
@@ -77,8 +107,8 @@ export const kinds = {
     ...writesPlans,
   },
   contributor: { ...none, editSubmittedToThem: 'locked', seeOwnDraft: true, ...writesPlans },
-  careTeamReader: none,
-  urgentCare: { ...none, urgentCare: true, search: true },
+  careTeamReader: { ...none, ...clinicalOrCare },
+  urgentCare: { ...none, ...clinicalOrCare, urgentCare: true, search: true },
   privacyOfficer: { ...none, breakGlassReports: true },
   commissioner: { ...none, outcomeReport: 'any' },
   admin: none,
@@ -148,5 +178,145 @@ export const decisionsOf = (role: StaffRole): Decisions => {
         ? 'own'
         : 'none',
     search: searchPatients(actor) === null,
+    patientList: readPatientsOf(actor, HOSPICE).ok,
+    careNetwork:
+      readCareTeam(actor, NHS, { enrolled: { careTeam: [GP_PRACTICE, HOSPICE] }, plan: submittedToHospice })
+        .ok && readCarers(actor, relationshipOf(actor, submittedToHospice), []).ok,
+  };
+};
+
+/**
+ * docs/domain.md "Carers", written out by hand: what a carer (signed in as themselves) may do for
+ * the patient, by the grant the patient gave them. An expired or a revoked grant is no grant.
+ */
+export type CarerDecisions = {
+  readPlan: boolean;
+  seeDraft: boolean;
+  create: boolean;
+  editPatientSection: boolean;
+  editClinicianSection: boolean;
+  submit: boolean;
+  withdraw: boolean;
+  enrol: boolean;
+  ratify: boolean;
+  readAccessLog: boolean;
+  revokeOwnGrant: boolean;
+  grantAnotherCarer: boolean;
+  removeFromCareTeam: boolean;
+  /** Never, whatever the grant: a carer acts for one patient, and lists, searches and reports are about many. */
+  search: boolean;
+  reviewWorklist: boolean;
+  outcomeReport: boolean;
+};
+export const carerGrantKinds = ['none', 'read', 'coAuthor', 'expired', 'revoked'] as const;
+export type CarerGrantKind = (typeof carerGrantKinds)[number];
+
+const noAccess: CarerDecisions = {
+  readPlan: false,
+  seeDraft: false,
+  create: false,
+  editPatientSection: false,
+  editClinicianSection: false,
+  submit: false,
+  withdraw: false,
+  enrol: false,
+  ratify: false,
+  readAccessLog: false,
+  revokeOwnGrant: false,
+  grantAnotherCarer: false,
+  removeFromCareTeam: false,
+  search: false,
+  reviewWorklist: false,
+  outcomeReport: false,
+};
+const reader: CarerDecisions = {
+  ...noAccess,
+  readPlan: true,
+  seeDraft: true,
+  readAccessLog: true,
+  revokeOwnGrant: true,
+};
+export const carers: Record<CarerGrantKind, CarerDecisions> = {
+  none: noAccess,
+  read: reader,
+  coAuthor: { ...reader, create: true, editPatientSection: true, submit: true },
+  expired: noAccess,
+  revoked: noAccess,
+};
+
+const grantOf = (kind: CarerGrantKind): GrantRecord[] => {
+  if (kind === 'none') return [];
+  const grant = {
+    id: '1',
+    nhsNumber: NHS,
+    carer: { nhsNumber: CARER_NHS, name: 'Ruth Byron' },
+    relationship: 'daughter',
+    legalBasis: 'patient-consent' as const,
+    access: kind === 'read' ? ('read' as const) : ('co-author' as const),
+    ...(kind === 'expired' && { until: '2026-11-20' }),
+    grantedBy: { id: 'patient', role: 'patient' as const },
+    grantedAt: '2026-11-01T10:00:00.000Z',
+  };
+  const revocation =
+    kind === 'revoked'
+      ? { grantId: '1', revokedBy: grant.grantedBy, revokedAt: '2026-11-02T10:00:00.000Z', reason: 'ended' }
+      : null;
+  return [{ grant, revocation }];
+};
+
+/** What the domain decides today for a carer with this kind of grant, on the patient's plan as it stands. */
+export const carerDecisionsOf = (kind: CarerGrantKind): CarerDecisions => {
+  const grants = grantOf(kind);
+  const actor = actingFor(citizen('carer', CARER_NHS), NHS, grants, NOW);
+  const relationship = relationshipOf(actor, { nhsNumber: NHS, careTeam: [GP_PRACTICE, HOSPICE] });
+  const ctx = ctxOf(actor, relationship);
+  const drafted = planFixture({ careTeam: [GP_PRACTICE, HOSPICE], authors: [GP_PRACTICE], draft: draft() });
+  const published = planFixture({
+    careTeam: [GP_PRACTICE, HOSPICE],
+    published: {
+      version: 1,
+      sections: {},
+      ratifiedBy: { id: 'gp', role: 'gp', organisation: GP_PRACTICE },
+      ratifiedAt: NOW,
+    },
+  });
+  const profile = {
+    nhsNumber: NHS,
+    name: { given: 'Ada', family: 'Byron' },
+    birthDate: '1941-02-11',
+    postcode: 'SW1A 1AA',
+    gpPractice: GP_PRACTICE,
+  };
+  const enrolled = { careTeam: [GP_PRACTICE, HOSPICE] };
+  const own = grants[0] ?? null;
+  return {
+    readPlan: readPlan(actor, NHS, { enrolled, plan: published }).ok,
+    seeDraft: maySeeDraft(actor, relationship, drafted),
+    create: createPlan(null, { nhsNumber: NHS, ...enrolled }, { aboutMe: { whatMattersToMe: 'x' } }, ctx).ok,
+    editPatientSection: editDraft(drafted, { aboutMe: { whatMattersToMe: 'the sea' } }, ctx).ok,
+    editClinicianSection: editDraft(drafted, { treatment: { ceiling: 'comfort' } }, ctx).ok,
+    submit: submitPlan(drafted, { organisation: GP_PRACTICE }, ctx).ok,
+    withdraw: withdrawPlan(published, { reason: 'the family asked' }, ctx).ok,
+    enrol: enrolPatient(profile, ctx).ok,
+    ratify: ratifyPlan(drafted, {}, ctx).ok,
+    readAccessLog: readAccessLog(actor, NHS).ok,
+    revokeOwnGrant: own !== null && revokeCarer(own, 'moving abroad', ctx).ok,
+    grantAnotherCarer: grantCarer(
+      NHS,
+      true,
+      grants,
+      {
+        carer: { nhsNumber: OTHER_NHS, name: 'Tom Byron' },
+        relationship: 'son',
+        legalBasis: 'patient-consent',
+        access: 'read',
+      },
+      ctx,
+    ).ok,
+    removeFromCareTeam: leaveCareTeam(published, { gpPractice: GP_PRACTICE }, { organisation: HOSPICE }, ctx)
+      .ok,
+    search: searchPatients(actor) === null,
+    reviewWorklist: readWorklist(actor, 'reviews').ok,
+    outcomeReport: readOutcomeReport(actor, undefined).ok,
   };
 };
