@@ -18,6 +18,7 @@ import {
 } from './aws.ts';
 import { matchesPattern } from './event-pattern.ts';
 import { type AwsCall, type Caller, type CallRecord, IamProof } from './iam.ts';
+import { SigningKeys } from './kms.ts';
 import { type LambdaFunction, LambdaService } from './lambda.ts';
 import {
   account,
@@ -67,6 +68,8 @@ export type Rehearsal = {
   archive: { endpoint: string; bucket: string };
   stack: ResolvedStack;
   iam: IamProof;
+  /** The template's KMS signing keys, made for this rehearsal. */
+  kms: SigningKeys;
   findings(): Findings;
   functionsByRole(): Map<string, string>;
   settled(): Promise<void>;
@@ -531,10 +534,12 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     String(r.Properties?.EmailIdentity),
   );
   const outbox = join(options.dataDir, 'outbox');
+  const kms = new SigningKeys(stack);
   const aws = await startAwsEndpoint({
     region,
     iam,
     callers,
+    kms,
     dynamo: { endpoint: dynamo.endpoint, tables, onChange },
     s3: { endpoint: s3.endpoint, buckets },
     events: { buses, publish },
@@ -579,6 +584,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     archive: { endpoint: s3.endpoint, bucket: stack.outputs.AuditBucketName ?? buckets[0]?.name ?? '' },
     stack,
     iam,
+    kms,
     functionsByRole,
     findings: () => ({
       ...findings,
