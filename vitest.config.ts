@@ -21,6 +21,8 @@ export const rehearsedStory = [
   'test/api/docs.test.ts',
   'test/api/seed.test.ts',
   'test/api/generated.test.ts',
+  'test/api/care-network.test.ts',
+  'test/api/service-keys.test.ts',
 ];
 
 export default defineConfig({

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import type { OutgoingMessage } from '../functions/platform/mailer.ts';
 import type { AwsCall, Caller, IamProof } from './iam.ts';
+import type { SigningKeys } from './kms.ts';
 import { account } from './template.ts';
 
 /**
@@ -12,8 +13,9 @@ import { account } from './template.ts';
  * does in Lambda), mapped to the IAM action, resource ARN and condition keys AWS would evaluate,
  * authorised by the IAM proof (denied: answered as AWS answers AccessDenied), and then served:
  * DynamoDB by dynalite (every write also becomes a stream record), S3 by s3rver, EventBridge
- * PutEvents by the rehearsal's bus, SES SendEmail by the outbox. Anything else is refused, naming
- * it, so a call the rehearsal cannot serve is never silently passed.
+ * PutEvents by the rehearsal's bus, SES SendEmail by the outbox, KMS GetPublicKey and Sign by the
+ * template's asymmetric signing keys (kms.ts). Anything else is refused, naming it, so a call the
+ * rehearsal cannot serve is never silently passed.
  */
 
 /** An encrypted table or bucket: AWS uses its KMS key with the caller's permissions. */
@@ -54,6 +56,8 @@ export type AwsEndpointOptions = {
   s3: { endpoint: string; buckets: BucketInfo[] };
   /** Event bus names and ARNs of the stack, and where their events go. */
   events: { buses: Map<string, string>; publish(busArn: string, entry: PutEventsEntry): string };
+  /** KMS: the template's signing keys. */
+  kms: SigningKeys;
   /** SES: the verified identities (undefined: the sender is verified by hand, as on LocalStack), and where mail goes. */
   ses: { send(source: string, message: OutgoingMessage): Promise<void>; identities: string[] | undefined };
   /** A call the rehearsal does not serve: reported. */
@@ -377,6 +381,79 @@ export async function startAwsEndpoint(
     );
   }
 
+  async function kms(caller: Caller, req: IncomingMessage, body: Buffer): Promise<Reply> {
+    const operation = String(req.headers['x-amz-target'] ?? '').replace(/^TrentService\./, '');
+    const error = (type: string, message: string) =>
+      json(400, { __type: type, message }, { 'content-type': 'application/x-amz-json-1.1' });
+    if (operation !== 'GetPublicKey' && operation !== 'Sign') {
+      options.onUnsupported(`kms:${operation}`);
+      return error('UnsupportedOperationException', `rehearsal: kms:${operation} is not rehearsed`);
+    }
+    const input = JSON.parse(body.toString('utf8') || '{}') as {
+      KeyId?: string;
+      Message?: string;
+      MessageType?: string;
+      SigningAlgorithm?: string;
+      GrantTokens?: string[];
+      DryRun?: boolean;
+    };
+    if (!input.KeyId) return error('ValidationException', 'KeyId is required');
+    if (input.GrantTokens?.length || input.DryRun) {
+      options.onUnsupported(`kms:${operation} with grant tokens or DryRun`);
+      return error('UnsupportedOperationException', 'rehearsal: grant tokens and DryRun are not rehearsed');
+    }
+    const resolved = options.kms.resolve(input.KeyId);
+    if (resolved.found !== 'signing') {
+      const what =
+        resolved.found === 'other'
+          ? `a ${resolved.keySpec} ${resolved.keyUsage} key`
+          : 'a key outside the template';
+      options.onUnsupported(`kms:${operation} on ${what} (${input.KeyId})`);
+      return error(
+        'UnsupportedOperationException',
+        `rehearsal: kms:${operation} on ${what} is not rehearsed`,
+      );
+    }
+    const { key, alias } = resolved;
+    // KMS authorises on the key, whatever name the request used; the key policy is evaluated with the role's.
+    const context: Record<string, string> = {
+      'kms:CallerAccount': account,
+      'kms:KeySpec': key.keySpec,
+      'kms:KeyUsage': key.keyUsage,
+      'kms:KeyOrigin': 'AWS_KMS',
+      ...(alias && { 'kms:RequestAlias': alias }),
+      ...(operation === 'Sign' && {
+        'kms:SigningAlgorithm': String(input.SigningAlgorithm),
+        'kms:MessageType': input.MessageType ?? 'RAW',
+      }),
+    };
+    const denied = await authorize([
+      { caller, action: `kms:${operation}`, resource: key.arn, context, via: 'sdk' },
+    ]);
+    if (denied) return error('AccessDeniedException', denied);
+    const headers = { 'content-type': 'application/x-amz-json-1.1' };
+    if (operation === 'GetPublicKey')
+      return json(
+        200,
+        {
+          KeyId: key.arn,
+          PublicKey: key.publicKey.toString('base64'),
+          KeySpec: key.keySpec,
+          CustomerMasterKeySpec: key.keySpec,
+          KeyUsage: key.keyUsage,
+          SigningAlgorithms: ['ECDSA_SHA_256'],
+        },
+        headers,
+      );
+    const signed = options.kms.sign(key, input);
+    if (!('signature' in signed)) return error(signed.type, signed.message);
+    return json(
+      200,
+      { KeyId: key.arn, Signature: signed.signature.toString('base64'), SigningAlgorithm: 'ECDSA_SHA_256' },
+      headers,
+    );
+  }
+
   async function ses(caller: Caller, body: Buffer): Promise<Reply> {
     const form = new URLSearchParams(body.toString('utf8'));
     const action = form.get('Action');
@@ -463,6 +540,9 @@ export async function startAwsEndpoint(
           break;
         case 'ses':
           reply = await ses(caller, body);
+          break;
+        case 'kms':
+          reply = await kms(caller, req, body);
           break;
         default:
           options.onUnsupported(`${credential.service}: ${req.headers['x-amz-target'] ?? req.method}`);

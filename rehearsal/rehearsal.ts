@@ -18,6 +18,7 @@ import {
 } from './aws.ts';
 import { matchesPattern } from './event-pattern.ts';
 import { type AwsCall, type Caller, type CallRecord, IamProof } from './iam.ts';
+import { SigningKeys } from './kms.ts';
 import { type LambdaFunction, LambdaService } from './lambda.ts';
 import {
   account,
@@ -34,9 +35,10 @@ import {
  * invoking the bundled assets of their functions (lambda.ts), the table's stream feeds the event
  * source mappings (with their filters, batch sizes, partial-batch responses, retries and failure
  * destinations), the template's EventBridge rules route the events the functions put (their
- * patterns, targets, retry policies and dead-letter queues), and every AWS call, the functions'
- * and AWS's on their behalf, is authorised by the IAM proof (iam.ts) against the template's
- * policies. Retries happen at once rather than after AWS's back-off.
+ * patterns, targets, retry policies and dead-letter queues), its scheduled rules fire on demand
+ * (`fireSchedules`, and once more at close, so each scheduled target runs under the proof), and
+ * every AWS call, the functions' and AWS's on their behalf, is authorised by the IAM proof
+ * (iam.ts) against the template's policies. Retries happen at once rather than after AWS's back-off.
  */
 
 export type RehearsalOptions = {
@@ -67,7 +69,11 @@ export type Rehearsal = {
   archive: { endpoint: string; bucket: string };
   stack: ResolvedStack;
   iam: IamProof;
+  /** The template's KMS signing keys, made for this rehearsal. */
+  kms: SigningKeys;
   findings(): Findings;
+  /** Fires every scheduled rule once, as its schedule would: each target gets EventBridge's scheduled event. */
+  fireSchedules(): Promise<void>;
   functionsByRole(): Map<string, string>;
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -194,6 +200,36 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
   });
   const callers = new Map([...functions.values()].map((fn) => [accessKeyOf(fn.name), roleCaller(fn)]));
 
+  // EventBridge: the template's buses and rules, checked before anything starts.
+  const buses = new Map<string, string>([
+    ['default', `arn:aws:events:${region}:${account}:event-bus/default`],
+  ]);
+  for (const [id] of ofType(stack, 'AWS::Events::EventBus'))
+    buses.set(stack.refOf(id), stack.attributeOf(id, 'Arn'));
+  const rules: Rule[] = ofType(stack, 'AWS::Events::Rule')
+    .filter(([, r]) => (r.Properties?.State ?? 'ENABLED') === 'ENABLED')
+    .map(([id, r]) => {
+      const p = r.Properties ?? {};
+      const busName = String(p.EventBusName ?? 'default').replace(
+        /^arn:aws:events:[^:]*:[^:]*:event-bus\//,
+        '',
+      );
+      if (p.ScheduleExpression !== undefined) {
+        const problem = scheduleProblem(String(p.ScheduleExpression));
+        if (problem) throw new TemplateError(`${id}: ScheduleExpression ${p.ScheduleExpression}: ${problem}`);
+        if (busName !== 'default')
+          throw new TemplateError(`${id}: a ScheduleExpression is supported only on the default event bus`);
+      }
+      return {
+        logicalId: id,
+        arn: stack.attributeOf(id, 'Arn'),
+        busArn: buses.get(busName) ?? '',
+        pattern: typeof p.EventPattern === 'string' ? JSON.parse(p.EventPattern) : p.EventPattern,
+        schedule: p.ScheduleExpression,
+        targets: asList<Json>(p.Targets),
+      };
+    });
+
   // Data: the tables (dynalite) and buckets (s3rver) the template declares.
   const dynamo = await startDynamo();
   const admin = new DynamoDBClient(localDynamoClientConfig(dynamo.endpoint));
@@ -306,29 +342,6 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     );
   };
 
-  // EventBridge: the template's buses and rules.
-  const buses = new Map<string, string>([
-    ['default', `arn:aws:events:${region}:${account}:event-bus/default`],
-  ]);
-  for (const [id] of ofType(stack, 'AWS::Events::EventBus'))
-    buses.set(stack.refOf(id), stack.attributeOf(id, 'Arn'));
-  const rules: Rule[] = ofType(stack, 'AWS::Events::Rule')
-    .filter(([, r]) => (r.Properties?.State ?? 'ENABLED') === 'ENABLED')
-    .map(([id, r]) => {
-      const p = r.Properties ?? {};
-      const busName = String(p.EventBusName ?? 'default').replace(
-        /^arn:aws:events:[^:]*:[^:]*:event-bus\//,
-        '',
-      );
-      return {
-        logicalId: id,
-        arn: stack.attributeOf(id, 'Arn'),
-        busArn: buses.get(busName) ?? '',
-        pattern: typeof p.EventPattern === 'string' ? JSON.parse(p.EventPattern) : p.EventPattern,
-        schedule: p.ScheduleExpression,
-        targets: asList<Json>(p.Targets),
-      };
-    });
   const deliver = async (rule: Rule, event: Json) => {
     for (const target of rule.targets) {
       const where = `rule ${rule.logicalId}`;
@@ -368,6 +381,31 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
       await invokeAsync(fn, input, where);
     }
   };
+  const fireSchedules = async () => {
+    const fired = rules
+      .filter((rule) => rule.schedule !== undefined)
+      .map((rule) =>
+        track(
+          deliver(rule, {
+            version: '0',
+            id: randomUUID(),
+            'detail-type': 'Scheduled Event',
+            source: 'aws.events',
+            account,
+            time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            region,
+            resources: [rule.arn],
+            detail: {},
+          }),
+        ),
+      );
+    await Promise.all(fired);
+  };
+  // EventBridge Scheduler invokes through a role of its own: not rehearsed, so never silently skipped.
+  for (const [id] of ofType(stack, 'AWS::Scheduler::Schedule'))
+    findings.unsupported.push(
+      `${id}: AWS::Scheduler::Schedule is not rehearsed (AWS::Events::Rule schedules are)`,
+    );
   const publish = (busArn: string, entry: PutEventsEntry): string => {
     const id = randomUUID();
     const time = entry.Time
@@ -531,10 +569,12 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     String(r.Properties?.EmailIdentity),
   );
   const outbox = join(options.dataDir, 'outbox');
+  const kms = new SigningKeys(stack);
   const aws = await startAwsEndpoint({
     region,
     iam,
     callers,
+    kms,
     dynamo: { endpoint: dynamo.endpoint, tables, onChange },
     s3: { endpoint: s3.endpoint, buckets },
     events: { buses, publish },
@@ -579,7 +619,9 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     archive: { endpoint: s3.endpoint, bucket: stack.outputs.AuditBucketName ?? buckets[0]?.name ?? '' },
     stack,
     iam,
+    kms,
     functionsByRole,
+    fireSchedules,
     findings: () => ({
       ...findings,
       denials: iam.denials.map((d) => ({
@@ -595,6 +637,8 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     },
     close: async () => {
       await front.close();
+      // Each scheduled target runs at least once, on what the story left in the tables.
+      await fireSchedules();
       while (work.size > 0) await Promise.allSettled([...work]);
       await lambda.close();
       await aws.close();
@@ -617,6 +661,36 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
       }
     },
   };
+}
+
+/**
+ * Why EventBridge would refuse a rule's ScheduleExpression, if it would: `rate(value unit)` with a
+ * singular unit for 1 and a plural one otherwise, or `cron(...)` with its six fields (minutes,
+ * hours, day of month, month, day of week, year) and a `?` in one of the two day fields.
+ */
+export function scheduleProblem(expression: string): string | undefined {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (rate) {
+    const value = Number(rate[1]);
+    const plural = String(rate[2]).endsWith('s');
+    if (value < 1) return 'the rate must be a positive number';
+    return value === 1 && plural
+      ? 'a rate of 1 takes a singular unit'
+      : value > 1 && !plural
+        ? 'a rate above 1 takes a plural unit'
+        : undefined;
+  }
+  const cron = /^cron\((.*)\)$/.exec(expression);
+  if (!cron) return 'neither rate(...) nor cron(...)';
+  const fields = String(cron[1]).trim().split(/\s+/);
+  if (fields.length !== 6)
+    return `cron takes six fields (minutes hours day-of-month month day-of-week year), not ${fields.length}`;
+  if (!fields.every((f) => /^[0-9A-Za-z,\-*/?#]+$/.test(f)))
+    return 'a cron field has characters cron does not take';
+  const [, , dayOfMonth, , dayOfWeek] = fields;
+  if ((dayOfMonth === '?') === (dayOfWeek === '?'))
+    return 'one of day-of-month and day-of-week must be ?, and only one';
+  return undefined;
 }
 
 /** `$.a.b` of an event, for a target's InputPath. */
@@ -642,8 +716,9 @@ function gatewayOf(
   ) => Promise<APIGatewayProxyResult>,
 ): { routes: GatewayRoute[]; handlers: Record<string, Handler>; origins: string[] } {
   const apis = ofType(stack, 'AWS::ApiGateway::RestApi');
-  if (apis.length !== 1)
+  if (apis.length > 1)
     throw new TemplateError(`the rehearsal serves one REST API; the template has ${apis.length}`);
+  if (apis.length === 0) return { routes: [], handlers: {}, origins: [] };
   const [apiId] = apis[0] as [string, unknown];
   const restApiId = stack.refOf(apiId);
   const stageName = String(ofType(stack, 'AWS::ApiGateway::Stage')[0]?.[1].Properties?.StageName ?? 'v1');

@@ -75,15 +75,12 @@ export class Events extends Construct {
         // Both consumers act on new items only; a TTL expiry or an update is nothing to them.
         filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT') })],
       });
+      // The poller reads the stream it is given by ARN. No dynamodb:ListStreams: IAM evaluates it only
+      // on "*" (on the stream it allows nothing), and listing every stream of the account is not needed.
       fn.addToRolePolicy(
         new PolicyStatement({
           sid: 'TableStream',
-          actions: [
-            'dynamodb:DescribeStream',
-            'dynamodb:GetRecords',
-            'dynamodb:GetShardIterator',
-            'dynamodb:ListStreams',
-          ],
+          actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
           resources: [streamArn],
         }),
       );

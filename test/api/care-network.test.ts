@@ -6,6 +6,7 @@ import {
   enrolment,
   etagOf,
   expectProblem,
+  rehearsed,
   startApi,
   testNhsNumber,
 } from './harness.ts';
@@ -200,7 +201,8 @@ describe('carers act for a patient only by the patient’s grant', () => {
     for (const eml of api.outbox()) expect(eml).not.toContain(carerNhs);
   });
 
-  it('a grant whose last day has passed is refused, and cannot be given', async () => {
+  // Stores an expired grant through the store itself, in this process: the rehearsed stack's table is not reachable from here.
+  it.skipIf(rehearsed)('a grant whose last day has passed is refused, and cannot be given', async () => {
     const { nhs, patient } = await patientWithDraft();
     const carerNhs = testNhsNumber(next++);
     const carer = api.token({ role: 'carer', nhs: carerNhs });

@@ -1,12 +1,21 @@
+import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'vitest';
 import { isValidNhsNumber } from '../../domain/nhs-number.ts';
+import { env } from '../../functions/platform/config.ts';
+import { derToJose, jwsHeader, publicJwk, signingInput } from '../../functions/platform/signing/jws.ts';
+import { keyFileSigner } from '../../functions/platform/signing/key-file.ts';
 import { type DevTokenOptions, ensureDevIssuer, issueDevToken } from '../../local/dev-issuer.ts';
-import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime.ts';
-import { rehearsalFromEnv } from '../../rehearsal/rehearsal.ts';
+import {
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  serviceKeyFile,
+  startLocalRuntime,
+} from '../../local/runtime.ts';
+import { type Rehearsal, rehearsalEnv, rehearsalFromEnv } from '../../rehearsal/rehearsal.ts';
 
 /**
  * HTTP acceptance tests against the whole service on one machine (local/runtime.ts), or, under
@@ -38,6 +47,9 @@ export const withWrongCheckDigit = (nhs: string): string => {
   }
   throw new Error('unreachable');
 };
+
+/** Under `npm run rehearse`: the service is the synthesised stack, its table out of this process's reach. */
+export const rehearsed = Boolean(process.env[rehearsalEnv.assembly]);
 
 export type ApiResponse = {
   status: number;
@@ -74,6 +86,13 @@ export type Api = {
   outbox(): string[];
   /** Every event in the audit archive (the S3-protocol server), with its object key. */
   archived(): Promise<{ key: string; event: ArchivedEvent }[]>;
+  /**
+   * A compact JWS signed with the key the running service signs with, reached as an operator
+   * would: its key file on one machine, the stack's KMS signing key under a rehearsal.
+   */
+  signAsService(payload: Record<string, unknown>, typ: string): Promise<string>;
+  /** Fires each scheduled rule's targets once, as EventBridge would (the rehearsal's; not yet on one machine). */
+  fireSchedules(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -103,11 +122,45 @@ export async function startApi(options: Pick<LocalRuntimeOptions, 'extraTrustedI
         .map((f) => readFileSync(join(dir, f), 'utf8'));
     },
     archived: () => archived(runtime.archive),
+    signAsService: (payload, typ) =>
+      rehearsal
+        ? signWithStackKey(rehearsal, payload, typ)
+        : keyFileSigner({ keyFile: serviceKeyFile(dataDir) }).sign(payload, { typ }),
+    fireSchedules: async () => {
+      if (!rehearsal) throw new Error('the one-machine runtime has no schedules to fire');
+      await rehearsal.fireSchedules();
+    },
     close: async () => {
       await runtime.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Signs with the KMS key the stack's functions are given as their signing key, as kms.ts signs: a digest, DER to JOSE. */
+async function signWithStackKey(
+  rehearsal: Rehearsal,
+  payload: Record<string, unknown>,
+  typ: string,
+): Promise<string> {
+  const keyIds = new Set(
+    Object.values(rehearsal.stack.resources)
+      .map((r) => r.Properties?.Environment?.Variables?.[env.SIGNING_KEY_ID])
+      .filter((id): id is string => typeof id === 'string'),
+  );
+  const [keyId] = keyIds;
+  if (keyIds.size !== 1 || !keyId) throw new Error(`the stack names ${keyIds.size} signing keys, not one`);
+  const resolved = rehearsal.kms.resolve(keyId);
+  if (resolved.found !== 'signing') throw new Error(`${keyId} is not a signing key of the rehearsal`);
+  const spki = createPublicKey({ key: resolved.key.publicKey, format: 'der', type: 'spki' });
+  const input = signingInput(jwsHeader(publicJwk(spki.export({ format: 'jwk' })).kid, typ), payload);
+  const signed = rehearsal.kms.sign(resolved.key, {
+    Message: createHash('sha256').update(input).digest('base64'),
+    MessageType: 'DIGEST',
+    SigningAlgorithm: 'ECDSA_SHA_256',
+  });
+  if (!('signature' in signed)) throw new Error(`${signed.type}: ${signed.message}`);
+  return `${input}.${derToJose(signed.signature).toString('base64url')}`;
 }
 
 async function archived({ endpoint, bucket }: LocalRuntime['archive']) {

@@ -1,7 +1,5 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyFileSigner } from '../../functions/platform/signing/key-file.ts';
-import { serviceKeyFile } from '../../local/runtime.ts';
 import { type Api, startApi } from './harness.ts';
 
 /**
@@ -36,11 +34,8 @@ describe('GET /.well-known/jwks.json', () => {
     ]);
     expect(JSON.stringify(res.body)).not.toMatch(/"d"/);
 
-    // Signed with the running service's own key file, as its functions sign.
-    const signed = await keyFileSigner({ keyFile: serviceKeyFile(api.dataDir) }).sign(
-      { iss: 'urgent-care-plans', sub: 'check' },
-      { typ: 'JWT' },
-    );
+    // Signed with the running service's own key (its key file, or the stack's KMS key when rehearsed).
+    const signed = await api.signAsService({ iss: 'urgent-care-plans', sub: 'check' }, 'JWT');
     const { payload, protectedHeader } = await jwtVerify(signed, createLocalJWKSet(res.body), {
       algorithms: ['ES256'],
     });

@@ -240,7 +240,6 @@ describe('functions', () => {
     'dynamodb:DescribeStream on table stream',
     'dynamodb:GetRecords on table stream',
     'dynamodb:GetShardIterator on table stream',
-    'dynamodb:ListStreams on table stream',
     'kms:Decrypt on Data/Key',
     ...['GetQueueAttributes', 'GetQueueUrl', 'SendMessage'].map(
       (a) => `sqs:${a} on Events/${pascal(name)}StreamFailures`,
