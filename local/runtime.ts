@@ -58,6 +58,8 @@ export type LocalRuntime = {
   table: { endpoint: string; name: string };
   /** Where the audit archive's S3-protocol server listens, and its bucket. */
   archive: { endpoint: string; bucket: string };
+  /** Runs each scheduled consumer once more now, as its EventBridge rule would, and waits for it. */
+  fireSchedules(): Promise<void>;
   close(): Promise<void>;
   settled(): Promise<void>;
 };
@@ -205,7 +207,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       tick();
       const timer = setInterval(tick, scheduleIntervalMs);
       timer.unref();
-      return { stop: () => clearInterval(timer), done: () => running };
+      const fire = async () => {
+        await running;
+        tick();
+        await running;
+      };
+      return { stop: () => clearInterval(timer), fire, done: () => running };
     }),
   );
   return {
@@ -213,6 +220,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     table: { endpoint: dynamo.endpoint, name: tableName },
     archive: { endpoint: s3.endpoint, bucket: auditBucket },
     settled: stream.settled,
+    fireSchedules: async () => {
+      await Promise.all(scheduled.map((schedule) => schedule.fire()));
+    },
     close: async () => {
       for (const schedule of scheduled) schedule.stop();
       await Promise.all(scheduled.map((schedule) => schedule.done()));

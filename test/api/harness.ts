@@ -75,7 +75,7 @@ export type ArchivedEvent = { 'detail-type': string; time: string; source: strin
 export type Api = {
   url: string;
   dataDir: string;
-  runtime: Pick<LocalRuntime, 'url' | 'archive' | 'settled' | 'close'>;
+  runtime: Pick<LocalRuntime, 'url' | 'archive' | 'settled' | 'fireSchedules' | 'close'>;
   /** The one-machine runtime's table, for a test that runs an operator's command against it; none under a rehearsal. */
   table(): LocalRuntime['table'];
   token(options: DevTokenOptions): string;
@@ -91,7 +91,7 @@ export type Api = {
    * would: its key file on one machine, the stack's KMS signing key under a rehearsal.
    */
   signAsService(payload: Record<string, unknown>, typ: string): Promise<string>;
-  /** Fires each scheduled rule's targets once, as EventBridge would (the rehearsal's; not yet on one machine). */
+  /** Fires each scheduled rule's targets once, as EventBridge would (the rehearsal's, or the one-machine runtime's timers). */
   fireSchedules(): Promise<void>;
   close(): Promise<void>;
 };
@@ -126,10 +126,7 @@ export async function startApi(options: Pick<LocalRuntimeOptions, 'extraTrustedI
       rehearsal
         ? signWithStackKey(rehearsal, payload, typ)
         : keyFileSigner({ keyFile: serviceKeyFile(dataDir) }).sign(payload, { typ }),
-    fireSchedules: async () => {
-      if (!rehearsal) throw new Error('the one-machine runtime has no schedules to fire');
-      await rehearsal.fireSchedules();
-    },
+    fireSchedules: () => runtime.fireSchedules(),
     close: async () => {
       await runtime.close();
       rmSync(dataDir, { recursive: true, force: true });
