@@ -254,6 +254,22 @@ describe('a clinician launched from a host system', () => {
     const spaced = nhs.replace(/(\d{3})(\d{3})(\d{4})/, '$1%20$2%20$3');
     expect((await api.call('GET', `/patients/${spaced}/plan`, { token })).status).toBe(200);
   });
+
+  it('may not read the outcome report, the review worklist or search: 403, though the same GP’s own login may', async () => {
+    const token = (await exchange(await sign(assertionClaims()))).body.access_token;
+    const ownLogin = api.token({ role: 'gp', org: PRACTICE, sub: 'dr.audit' });
+    await api.runtime.settled(); // the search keys are projected from the enrolments
+    // The search would find both of the practice's Ada Byrons: a launched session is about one.
+    const search = '/patients?family=byr*&birthDate=1941-02-11';
+    for (const path of ['/reports/outcomes?from=2026-01&to=2026-02', '/worklist/reviews?within=30', search]) {
+      expectProblem(await api.call('GET', path, { token }), 403);
+      expect((await api.call('GET', path, { token: ownLogin })).status).toBe(200);
+    }
+    const found = await api.call('GET', search, { token: ownLogin });
+    expect(found.body.items.map((m: { nhsNumber: string }) => m.nhsNumber).sort()).toEqual(
+      [nhs, otherNhs].sort(),
+    );
+  });
 });
 
 describe('the care network, from a launched session', () => {

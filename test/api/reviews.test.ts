@@ -147,7 +147,20 @@ describe('GET /worklist/reviews', () => {
 
   it('is for clinicians who write plans, of their own organisation', async () => {
     expect((await reviews(api.token({ role: 'gp', org: 'B82002' }))).body).toEqual({ items: [] });
+    // A carer acting for a patient by her grant keeps no worklist: it is about many patients.
+    const carerNhs = testNhsNumber(990);
+    const granted = await api.call('POST', `/patients/${soon}/carers`, {
+      token: api.token({ role: 'patient', nhs: soon }),
+      json: {
+        carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
+        relationship: 'daughter',
+        legalBasis: 'patient-consent',
+        access: 'co-author',
+      },
+    });
+    expect(granted.status, granted.text).toBe(201);
     for (const token of [
+      api.token({ role: 'carer', nhs: carerNhs }),
       api.token({ role: 'paramedic', org: 'RRU' }),
       api.token({ role: 'care_home', org: GP_PRACTICE }),
       api.token({ role: 'commissioner', org: 'QKK' }),

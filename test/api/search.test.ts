@@ -132,9 +132,21 @@ describe('GET /patients', () => {
   });
 
   it('is for clinicians and urgent care; others get 403', async () => {
+    // A carer acting for Ada by her co-author grant still finds no one: a carer acts for one patient.
+    const carerNhs = testNhsNumber(700);
+    const granted = await api.call('POST', `/patients/${byron}/carers`, {
+      token: api.token({ role: 'patient', nhs: byron }),
+      json: {
+        carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
+        relationship: 'daughter',
+        legalBasis: 'patient-consent',
+        access: 'co-author',
+      },
+    });
+    expect(granted.status, granted.text).toBe(201);
     for (const token of [
       api.token({ role: 'patient', nhs: byron }),
-      api.token({ role: 'carer', nhs: byron }),
+      api.token({ role: 'carer', nhs: carerNhs }),
       api.token({ role: 'care_home', org: GP_PRACTICE }),
       api.token({ role: 'privacy_officer', org: GP_PRACTICE }),
       api.token({ role: 'commissioner', org: 'QKK' }),
