@@ -35,6 +35,8 @@ export type ServiceConfig = {
   senderAddress: string;
   /** Where notification messages send people; undefined: the API's own URL. */
   serviceUrl: string | undefined;
+  /** ODS code of the organisation running the service: the custodian of its record-locator pointers. */
+  custodianOds: string;
   throttle: { rateLimit: number; burstLimit: number };
   /** p99 latency, in milliseconds, above which the API latency alarm fires. */
   latencyAlarmMs: number;
@@ -165,6 +167,13 @@ export function readConfig(
     throw new ConfigError('senderAddress (SENDER_ADDRESS) must be an email address');
   }
 
+  const custodianOds = required('custodianOds', 'CUSTODIAN_ODS', 'UCPDEV');
+  if (!/^[A-Z0-9]{3,10}$/.test(custodianOds)) {
+    throw new ConfigError(
+      'custodianOds (CUSTODIAN_ODS) must be an ODS code: 3 to 10 capital letters and digits',
+    );
+  }
+
   const logRetention = whole(
     get('logRetentionDays', 'LOG_RETENTION_DAYS'),
     'logRetentionDays',
@@ -198,6 +207,7 @@ export function readConfig(
     ),
     senderAddress,
     serviceUrl: get('serviceUrl', 'SERVICE_URL'),
+    custodianOds,
     throttle: {
       rateLimit: whole(get('throttleRate', 'THROTTLE_RATE'), 'throttleRate', 50),
       burstLimit: whole(get('throttleBurst', 'THROTTLE_BURST'), 'throttleBurst', 100),

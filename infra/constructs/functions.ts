@@ -43,6 +43,8 @@ export type Uses = {
   archive?: boolean;
   /** ses:SendEmail from the sender identity (SENDER_ADDRESS, SERVICE_URL). */
   mail?: boolean;
+  /** Publishes or answers record-locator pointers: the custodian and the API's own URL (CUSTODIAN_ODS, API_URL); no AWS access. */
+  pointers?: boolean;
 };
 
 /**
@@ -56,10 +58,11 @@ export const uses = {
   // Creates take an Idempotency-Key (functions/platform/idempotency.ts): its records are in the
   // same table, claimed with a conditional PutItem and released with DeleteItem.
   patients: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'] },
-  planCommands: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'] },
+  planCommands: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'], pointers: true },
   planReads: {
     table: ['GetItem', 'PutItem', 'Query'],
     indexes: [table.versionIndex.name, table.teamIndex.name],
+    pointers: true,
   },
   summary: { table: ['Query', 'PutItem'] },
   organisations: { table: ['PutItem', 'Query'] },
@@ -172,6 +175,7 @@ export class Functions extends Construct {
       if (access.bus) environment[env.EVENT_BUS_NAME] = props.bus.eventBusName;
       if (access.archive) environment[env.AUDIT_BUCKET] = props.archive.bucket.bucketName;
       if (access.mail) environment[env.SENDER_ADDRESS] = props.notifications.senderAddress;
+      if (access.pointers) environment[env.CUSTODIAN_ODS] = config.custodianOds;
 
       const fn = new NodejsFunction(scopeOf, 'Function', {
         description: `Urgent care plans (${config.stage}): ${entries[name]}`,
@@ -238,6 +242,13 @@ export class Functions extends Construct {
   setServiceUrl(url: string): void {
     for (const name of this.names) {
       if ((uses as Record<string, Uses>)[name]?.mail) this.byName[name].addEnvironment(env.SERVICE_URL, url);
+    }
+  }
+
+  /** The API's own base URL (API_URL), where record-locator pointers lead, once the API exists. */
+  setApiUrl(url: string): void {
+    for (const name of this.names) {
+      if ((uses as Record<string, Uses>)[name]?.pointers) this.byName[name].addEnvironment(env.API_URL, url);
     }
   }
 
