@@ -174,6 +174,14 @@ describe('functions', () => {
       SERVICE_URL: expect.objectContaining({ 'Fn::Join': expect.any(Array) }),
       TABLE_NAME: expect.any(Object),
     });
+    // Record-locator pointers: the custodian, and the API's URL from its id (its stage URL would be circular).
+    for (const name of Object.keys(httpFunctions)) {
+      const pointers = name === 'planCommands' || name === 'planReads';
+      expect(Object.hasOwn(env(name), 'CUSTODIAN_ODS'), name).toBe(pointers);
+      expect(Object.hasOwn(env(name), 'API_URL'), name).toBe(pointers);
+    }
+    expect(env('planReads').CUSTODIAN_ODS).toBe('UCPDEV');
+    expect(JSON.stringify(env('planCommands').API_URL)).toContain(logicalIdAt(synth, 'Api/RestApi'));
   });
 
   /** Every statement of a function's policy, as `action on resource` lines, with tokens abbreviated. */
