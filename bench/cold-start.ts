@@ -61,6 +61,10 @@ const floorSource = (access: Uses): string => {
     lines.push("import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';");
     make.push('new SESClient({})', 'SendEmailCommand');
   }
+  if (access.signing) {
+    lines.push("import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';");
+    make.push('new KMSClient({ maxAttempts: 3 })', '[GetPublicKeyCommand, SignCommand]');
+  }
   return `${lines.join('\n')}
 let clients;
 export const handler = async () => {

@@ -37,6 +37,11 @@ export type ServiceConfig = {
   serviceUrl: string | undefined;
   /** ODS code of the organisation running the service: the custodian of its record-locator pointers. */
   custodianOds: string;
+  /**
+   * ARNs of KMS keys that signed before the stack's signing key: their public keys stay published
+   * (`/.well-known/jwks.json`) until what they signed has expired (docs/design.md).
+   */
+  previousSigningKeys: string[];
   throttle: { rateLimit: number; burstLimit: number };
   /** p99 latency, in milliseconds, above which the API latency alarm fires. */
   latencyAlarmMs: number;
@@ -104,6 +109,21 @@ const issuersJson = (raw: string): string => {
     );
   }
   return JSON.stringify(parsed);
+};
+
+const kmsKeyArn = /^arn:aws[\w-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[\w-]+$/;
+const kmsKeyArns = (raw: string | undefined): string[] => {
+  const arns = (raw ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  for (const arn of arns) {
+    if (!kmsKeyArn.test(arn))
+      throw new ConfigError(
+        `previousSigningKeys: "${arn}" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`,
+      );
+  }
+  return arns;
 };
 
 /**
@@ -208,6 +228,7 @@ export function readConfig(
     senderAddress,
     serviceUrl: get('serviceUrl', 'SERVICE_URL'),
     custodianOds,
+    previousSigningKeys: kmsKeyArns(get('previousSigningKeys', 'PREVIOUS_SIGNING_KEYS')),
     throttle: {
       rateLimit: whole(get('throttleRate', 'THROTTLE_RATE'), 'throttleRate', 50),
       burstLimit: whole(get('throttleBurst', 'THROTTLE_BURST'), 'throttleBurst', 100),

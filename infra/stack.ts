@@ -9,14 +9,15 @@ import { Functions } from './constructs/functions.ts';
 import { Logs } from './constructs/logs.ts';
 import { Notifications } from './constructs/notifications.ts';
 import { Operations } from './constructs/operations.ts';
+import { Signing } from './constructs/signing.ts';
 
 export type UrgentCarePlanStackProps = StackProps & { config: ServiceConfig };
 
 /**
  * The whole service in one stack, one construct per concern (infra/constructs/):
  * data (table), logs (log groups and their key), audit archive (S3), notifications (SES),
- * events (stream and bus), functions (every Lambda), api (REST API), operations (alarms and
- * dashboard, AWS only). The LocalStack target is the same stack less what its free edition
+ * signing (the service's own KMS signing key), events (stream and bus), functions (every Lambda),
+ * api (REST API), operations (alarms and dashboard, AWS only). The LocalStack target is the same stack less what its free edition
  * does not serve (see infra/localstack.ts).
  */
 export class UrgentCarePlanStack extends Stack {
@@ -25,6 +26,7 @@ export class UrgentCarePlanStack extends Stack {
   readonly logs: Logs;
   readonly archive: AuditArchive;
   readonly notifications: Notifications;
+  readonly signing: Signing;
   readonly events: Events;
   readonly functions: Functions;
   readonly api: Api;
@@ -54,6 +56,7 @@ export class UrgentCarePlanStack extends Stack {
     this.logs = new Logs(this, 'Logs', { config });
     this.archive = new AuditArchive(this, 'AuditArchive', { config });
     this.notifications = new Notifications(this, 'Notifications', { config });
+    this.signing = new Signing(this, 'Signing', { config });
     this.events = new Events(this, 'Events', { config });
     this.functions = new Functions(this, 'Functions', {
       config,
@@ -63,6 +66,7 @@ export class UrgentCarePlanStack extends Stack {
       bus: this.events.bus,
       archive: this.archive,
       notifications: this.notifications,
+      signing: this.signing,
     });
     this.events.connect(this.functions, this.data);
     this.api = new Api(this, 'Api', { config, functions: this.functions, logs: this.logs });
@@ -81,6 +85,7 @@ export class UrgentCarePlanStack extends Stack {
     output('TableName', this.data.table.tableName, 'The single table');
     output('EventBusName', this.events.bus.eventBusName, 'The bus partners subscribe to (events/README.md)');
     output('AuditBucketName', this.archive.bucket.bucketName, 'The audit archive (Object Lock)');
+    output('ServiceKeysUrl', `${this.api.url}.well-known/jwks.json`, "The service's public signing keys");
     output('SenderAddress', this.notifications.senderAddress, 'The SES sending identity');
     if (this.operations) output('AlarmTopicArn', this.operations.topic.topicArn, 'Subscribe on-call here');
   }

@@ -33,6 +33,9 @@ export type LocalRuntimeOptions = {
   streamConsumers?: Readonly<Record<string, string>>;
 };
 
+/** The service signing key of a data directory (made on first use, 0600). */
+export const serviceKeyFile = (dataDir: string): string => join(dataDir, 'signing', 'service.key.pem');
+
 /** The stream consumers functions/consumers/consumers.ts deploys, by name and entry. */
 export const deployedStreamConsumers: Readonly<Record<string, string>> = Object.fromEntries(
   streamConsumers.map((name) => [name, consumerFunctions[name]]),
@@ -94,6 +97,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     [env.TRUSTED_ISSUERS]: JSON.stringify(issuer.trustedIssuers),
+    // The service's own signing key: a key file here, where AWS has a KMS key.
+    [env.SIGNING_KEY_FILE]: serviceKeyFile(options.dataDir),
     [env.ALLOWED_ORIGINS]: options.allowedOrigins ?? process.env.ALLOWED_ORIGINS ?? 'http://localhost:5173',
   });
   const admin = new DynamoDBClient(localDynamoClientConfig(dynamo.endpoint));

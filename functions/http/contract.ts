@@ -111,3 +111,20 @@ export const Problem = /* @__PURE__ */ z
       .register(z.globalRegistry, { description: 'On 412: the revision to base the change on instead' }),
   })
   .register(z.globalRegistry, { id: 'Problem', description: 'RFC 9457 problem details' });
+
+/** The service's public signing keys (RFC 7517 JWK Set): ES256 on P-256, `kid` the RFC 7638 thumbprint. */
+export const ServiceKeys = /* @__PURE__ */ z
+  .object({
+    keys: z.array(
+      z.object({
+        kty: z.literal('EC'),
+        crv: z.literal('P-256'),
+        x: z.string(),
+        y: z.string(),
+        kid: z.string(),
+        alg: z.literal('ES256'),
+        use: z.literal('sig'),
+      }),
+    ),
+  })
+  .register(z.globalRegistry, { id: 'ServiceKeys' });

@@ -21,6 +21,7 @@ import {
   Problem,
   RatifyBody,
   ReturnBody,
+  ServiceKeys,
   SubmitBody,
   VersionList,
   WithdrawBody,
@@ -322,6 +323,13 @@ export const operations: Record<RouteKey, Operation> = {
       403: 'Not an admin, or the admin of another organisation',
       404: 'No organisation with this ODS code is registered',
     },
+  },
+  getServiceKeys: {
+    tag: 'Service',
+    summary: 'The service’s public signing keys',
+    description:
+      'The JWK Set of the keys the service signs with (ES256 on P-256; `kid` is the key’s RFC 7638 thumbprint): the current key first, then any earlier key still published until what it signed has expired. Verify what the service signs against these; fetch the set again when a `kid` is not in it. Cacheable for 5 minutes.',
+    ok: { status: 200, description: 'The JWK Set', schema: ServiceKeys },
   },
 };
 

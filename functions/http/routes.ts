@@ -15,6 +15,7 @@ export const httpFunctions = {
   planReads: 'functions/http/plan-reads.ts',
   summary: 'functions/http/summary.ts',
   organisations: 'functions/http/organisations.ts',
+  tokens: 'functions/http/tokens.ts',
 } as const;
 export type HttpFunctionName = keyof typeof httpFunctions;
 
@@ -170,6 +171,7 @@ export const routeTable = {
     auth: true,
     sends: ['ETag'],
   },
+  getServiceKeys: { method: 'GET', path: '/.well-known/jwks.json', fn: 'tokens', auth: false },
 } as const satisfies Record<string, RouteSpec>;
 
 /** A route's stable key: its operationId in the OpenAPI document. */

@@ -1,6 +1,16 @@
-import { tableName } from './config.ts';
+import { KMSClient } from '@aws-sdk/client-kms';
+import {
+  ConfigurationError,
+  env,
+  previousSigningKeys,
+  signingKeyFile,
+  signingKeyId,
+  tableName,
+} from './config.ts';
 import { documentClient } from './dynamo.ts';
-import type { Audit, Deliveries, Organisations, Patients, Plans, Worklists } from './ports.ts';
+import type { Audit, Deliveries, Organisations, Patients, Plans, ServiceSigner, Worklists } from './ports.ts';
+import { keyFileSigner } from './signing/key-file.ts';
+import { kmsSigner } from './signing/kms.ts';
 import { dynamoAccessRecords, dynamoAudit } from './store/audit.ts';
 import { dynamoDeliveries } from './store/deliveries.ts';
 import { dynamoOrganisations } from './store/organisations.ts';
@@ -44,6 +54,22 @@ export const worklists = /* @__PURE__ */ once(
 export const worklistReader = /* @__PURE__ */ once(
   (): Pick<Worklists, 'awaitingRatification'> => dynamoWorklistReader(documentClient(), tableName()),
 );
+
+/** The service signing key: the KMS key when SIGNING_KEY_ID is set (AWS), else the key file (one machine). */
+export const serviceSigner = /* @__PURE__ */ once((): ServiceSigner => {
+  const keyId = signingKeyId();
+  if (keyId)
+    return kmsSigner({
+      client: new KMSClient({ maxAttempts: 3 }),
+      keyId,
+      previousKeyIds: previousSigningKeys(),
+    });
+  const keyFile = signingKeyFile();
+  if (keyFile) return keyFileSigner({ keyFile, previousKeyFiles: previousSigningKeys() });
+  throw new ConfigurationError(
+    `neither ${env.SIGNING_KEY_ID} (a KMS key) nor ${env.SIGNING_KEY_FILE} (a key file) is set: the service has no signing key`,
+  );
+});
 
 /**
  * A Lambda entry whose handler is given its ports on the first invocation, not at import: the

@@ -17,6 +17,9 @@ export const env = {
   SERVICE_URL: 'SERVICE_URL',
   CUSTODIAN_ODS: 'CUSTODIAN_ODS',
   API_URL: 'API_URL',
+  SIGNING_KEY_ID: 'SIGNING_KEY_ID',
+  SIGNING_KEY_FILE: 'SIGNING_KEY_FILE',
+  PREVIOUS_SIGNING_KEYS: 'PREVIOUS_SIGNING_KEYS',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
   POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
 } as const;
@@ -107,3 +110,19 @@ export const serviceName = /* @__PURE__ */ setting(
   env.POWERTOOLS_SERVICE_NAME,
   (raw) => raw ?? 'urgent-care-plans',
 );
+
+const list = (raw: string | undefined): string[] =>
+  (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** The service signing key in AWS: the asymmetric KMS key's id or ARN; unset on one machine. */
+export const signingKeyId = /* @__PURE__ */ setting(env.SIGNING_KEY_ID, (raw) => raw);
+/** The service signing key on one machine: its PEM file, made on first use; unset in AWS. */
+export const signingKeyFile = /* @__PURE__ */ setting(env.SIGNING_KEY_FILE, (raw) => raw);
+/**
+ * Keys that signed before the current one, still published in the JWKS until what they signed has
+ * expired: KMS key ids or ARNs in AWS, key files on one machine (a comma list).
+ */
+export const previousSigningKeys = /* @__PURE__ */ setting(env.PREVIOUS_SIGNING_KEYS, list);

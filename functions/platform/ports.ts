@@ -4,6 +4,7 @@ import type { ActorRef } from '../../domain/actor.ts';
 import type { DomainEvent } from '../../domain/events.ts';
 import type { OrganisationEntry } from '../../domain/organisation.ts';
 import type { PatientProfile, Plan, PublishedVersion } from '../../domain/plan.ts';
+import type { PublicJwks } from './signing/jws.ts';
 import type { Page, PageRequest } from './store/cursor.ts';
 
 /**
@@ -136,4 +137,15 @@ export interface Worklists {
   /** Brings the worklists up to a new revision; idempotent, and an older revision never undoes a newer one. */
   project(plan: Plan, previous: Plan | null, at: string): Promise<void>;
   awaitingRatification(organisation: string, page: PageRequest): Promise<Page<WorklistItem>>;
+}
+
+/**
+ * The service's own signing key (an asymmetric KMS key in AWS, a key file on one machine): what it
+ * signs, anyone verifies against `GET /.well-known/jwks.json`. Adapters in signing/.
+ */
+export interface ServiceSigner {
+  /** A compact JWS of `payload`, ES256 with the current key: header `kid` its RFC 7638 thumbprint, `typ` as given. */
+  sign(payload: Record<string, unknown>, options: { typ: string }): Promise<string>;
+  /** The current key first, then each previous key still published (until what it signed has expired). */
+  publicKeys(): Promise<PublicJwks>;
 }

@@ -27,6 +27,7 @@ import type { Data } from './data.ts';
 import { type Logs, ServiceRole } from './logs.ts';
 import type { Notifications } from './notifications.ts';
 import { deadLetterQueue } from './queues.ts';
+import type { Signing, SigningUse } from './signing.ts';
 
 export type FunctionName = HttpFunctionName | ConsumerName;
 export type TableAction = 'GetItem' | 'PutItem' | 'Query' | 'UpdateItem' | 'DeleteItem';
@@ -45,6 +46,8 @@ export type Uses = {
   mail?: boolean;
   /** Publishes or answers record-locator pointers: the custodian and the API's own URL (CUSTODIAN_ODS, API_URL); no AWS access. */
   pointers?: boolean;
+  /** The service signing key: kms:Sign with it, or kms:GetPublicKey only (SIGNING_KEY_ID, PREVIOUS_SIGNING_KEYS). */
+  signing?: SigningUse;
 };
 
 /**
@@ -70,6 +73,7 @@ export const uses = {
   projections: { table: ['GetItem', 'PutItem'] },
   notifications: { table: ['GetItem', 'PutItem', 'DeleteItem', 'Query'], mail: true },
   auditArchive: { archive: true },
+  tokens: { signing: 'publicKeys' },
 } as const satisfies Record<FunctionName, Uses>;
 
 export type FunctionsProps = {
@@ -81,6 +85,7 @@ export type FunctionsProps = {
   bus: IEventBus;
   archive: AuditArchive;
   notifications: Notifications;
+  signing: Signing;
 };
 
 /** The repository root: entry paths in routes.ts and consumers.ts are relative to it. */
@@ -176,6 +181,11 @@ export class Functions extends Construct {
       if (access.archive) environment[env.AUDIT_BUCKET] = props.archive.bucket.bucketName;
       if (access.mail) environment[env.SENDER_ADDRESS] = props.notifications.senderAddress;
       if (access.pointers) environment[env.CUSTODIAN_ODS] = config.custodianOds;
+      if (access.signing) {
+        environment[env.SIGNING_KEY_ID] = props.signing.key.keyArn;
+        if (props.signing.previousKeyArns.length > 0)
+          environment[env.PREVIOUS_SIGNING_KEYS] = props.signing.previousKeyArns.join(',');
+      }
 
       const fn = new NodejsFunction(scopeOf, 'Function', {
         description: `Urgent care plans (${config.stage}): ${entries[name]}`,
@@ -289,5 +299,6 @@ export class Functions extends Construct {
     if (access.bus) props.bus.grantPutEventsTo(fn);
     if (access.archive) props.archive.grantArchive(role);
     if (access.mail) props.notifications.grantSend(role);
+    if (access.signing) props.signing.grant(role, access.signing);
   }
 }

@@ -9,7 +9,7 @@ import { consumerFunctions, streamConsumers } from '../../functions/consumers/co
 import { httpFunctions, routes } from '../../functions/http/routes.ts';
 import { corsAllowHeaders, preflightHeaders } from '../../functions/platform/cors.ts';
 import { table } from '../../functions/platform/table.ts';
-import { type FunctionName, runtimeFiles } from '../../infra/constructs/functions.ts';
+import { type FunctionName, runtimeFiles, uses } from '../../infra/constructs/functions.ts';
 import { apiEvent } from '../../local/api-gateway.ts';
 import { citizenIssuer, type Json, logicalIdAt, staffIssuer } from './synth.ts';
 
@@ -76,6 +76,26 @@ describe('data', () => {
 
   it('may be destroyed in the dev stage (other stages are tested in config.test.ts)', () => {
     synth.template.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('the service signing key', () => {
+  it('is an asymmetric KMS key for ES256, its private half never leaving KMS', () => {
+    const key = synth.json.Resources[logicalIdAt(synth, 'Signing/Key')];
+    expect(key?.Type).toBe('AWS::KMS::Key');
+    expect(key?.Properties).toMatchObject({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+    // Asymmetric keys cannot rotate in KMS: a new key replaces it (docs/design.md).
+    expect(key?.Properties.EnableKeyRotation).toBeFalsy();
+  });
+
+  it('is named to the functions that use it, and only to them', () => {
+    const keyArn = getAtt(logicalIdAt(synth, 'Signing/Key'));
+    for (const name of names) {
+      const variables = fn(name).Properties.Environment.Variables as Record<string, unknown>;
+      const signs = Object.hasOwn(uses, name) && 'signing' in uses[name];
+      expect(variables.SIGNING_KEY_ID, name).toEqual(signs ? keyArn : undefined);
+      expect(variables.PREVIOUS_SIGNING_KEYS, name).toBeUndefined();
+    }
   });
 });
 
@@ -267,6 +287,7 @@ describe('functions', () => {
       'kms:GenerateDataKey on AuditArchive/Key',
       ...failedInvocations('auditArchive'),
     ],
+    tokens: [...logs('tokens'), 'kms:GetPublicKey on Signing/Key'],
   };
 
   it.each(names)('%s: its role holds exactly what its code uses', (name) => {

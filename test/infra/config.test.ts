@@ -79,6 +79,7 @@ describe('readConfig', () => {
     [{ logRetentionDays: '45' }, /CloudWatch's/],
     [{ target: 'azure' }, /target must be one of/],
     [{ stage: 'Prod!' }, /stage must be/],
+    [{ previousSigningKeys: 'alias/old-key' }, /previousSigningKeys: "alias\/old-key" is not a KMS key ARN/],
   ])('rejects %j', (context, message) => {
     expect(() => readConfig(from(context), {})).toThrow(ConfigError);
     expect(() => readConfig(from(context), {})).toThrow(message);
@@ -143,6 +144,7 @@ describe('a dev synth without issuers', () => {
 });
 
 describe('a production stage', () => {
+  const previousKey = 'arn:aws:kms:eu-west-2:111122223333:key/0d2c3a4b-5e6f-4a1b-8c9d-0e1f2a3b4c5d';
   let synth: Synthesised;
   beforeAll(() => {
     synth = synthesise(
@@ -154,6 +156,7 @@ describe('a production stage', () => {
         serviceUrl: 'https://app.nhs.test',
         custodianOds: 'X26',
         auditRetentionDays: '3653',
+        previousSigningKeys: previousKey,
       },
       { bundle: false },
     );
@@ -183,6 +186,18 @@ describe('a production stage', () => {
     const notifications =
       synth.json.Resources[logicalIdAt(synth, 'Functions/Notifications/Function')]?.Properties;
     expect(notifications.Environment.Variables.SERVICE_URL).toBe('https://app.nhs.test');
+  });
+
+  it('keeps its signing key, and still publishes the key it replaced without letting anyone sign with it', () => {
+    expect(synth.json.Resources[logicalIdAt(synth, 'Signing/Key')]?.DeletionPolicy).toBe('Retain');
+    const tokens = synth.json.Resources[logicalIdAt(synth, 'Functions/Tokens/Function')]?.Properties;
+    expect(tokens.Environment.Variables.PREVIOUS_SIGNING_KEYS).toBe(previousKey);
+    const statements = synth.json.Resources[logicalIdAt(synth, 'Functions/Tokens/Role/Policy')]?.Properties
+      .PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const on = (action: string) =>
+      statements.filter((s) => [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
+    expect(on('kms:GetPublicKey')).toContain(previousKey);
+    expect(JSON.stringify(on('kms:Sign'))).not.toContain(previousKey);
   });
 
   it('is named for its stage', () => {
