@@ -92,6 +92,12 @@ class DocumentBuilder {
   }
 }
 
+/** The identifier of a version's document: its Bundle's, and its pointer's master identifier. */
+export const documentIdentifier = (nhsNumber: string, version: number) => ({
+  system: system.rfc3986,
+  value: `urn:uuid:${nameUuid(`${nhsNumber}/v${version}/Bundle`)}`,
+});
+
 export const planDocument = (input: PlanDocumentInput): Bundle => {
   const { patient: profileOf, version, standing, custodian } = input;
   const nhs = profileOf.nhsNumber;
@@ -640,10 +646,7 @@ export const planDocument = (input: PlanDocumentInput): Bundle => {
 
   return {
     resourceType: 'Bundle',
-    identifier: {
-      system: system.rfc3986,
-      value: `urn:uuid:${nameUuid(`${nhs}/v${version.version}/Bundle`)}`,
-    },
+    identifier: documentIdentifier(nhs, version.version),
     type: 'document',
     timestamp: version.ratifiedAt,
     entry: doc.entries,

@@ -1,11 +1,72 @@
-import { notEnrolled, readAccessLog, readWorklist, reviewBreakGlass } from '../../domain/access.ts';
+import {
+  authoriseRead,
+  notEnrolled,
+  readAccessLog,
+  readWorklist,
+  reviewBreakGlass,
+} from '../../domain/access.ts';
+import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
+import { isSharedWith } from '../../domain/permissions.ts';
+import type { Plan, PublishedVersion } from '../../domain/plan.ts';
+import { documentPointer } from '../../domain/pointer.ts';
 import { planView, publishedView } from '../../domain/views.ts';
+import { system } from '../../fhir/codes.ts';
+import { documentReference, searchset } from '../../fhir/document-reference.ts';
+import { planDocument, type VersionStanding } from '../../fhir/plan-document.ts';
+import { breakGlassReason, publisher } from '../platform/command-context.ts';
 import { audit, lazyHandler, patients, plans, worklistReader } from '../platform/composition-root.ts';
-import { authenticated, httpApi, json, nhsNumberParam, pageParams } from '../platform/http.ts';
+import { apiUrl } from '../platform/config.ts';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  authenticated,
+  httpApi,
+  json,
+  nhsNumberParam,
+  pageParams,
+} from '../platform/http.ts';
 import type { Audit, Patients, Plans, Worklists } from '../platform/ports.ts';
 import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { InvalidCursor, type Page } from '../platform/store/cursor.ts';
 import { allowed, auditRead, onlyOwnRecord, readablePlan } from './reads.ts';
+
+/** FHIR's own media type: the plan document and the pointer search answer in it. */
+const fhirJson = (body: unknown): ApiResponse => ({
+  statusCode: 200,
+  headers: { 'Content-Type': 'application/fhir+json', 'Cache-Control': 'no-store' },
+  body: JSON.stringify(body),
+});
+
+const versionNumber = (raw: string | undefined, path: string): number | undefined => {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d{1,9}$/.test(raw) || n < 1)
+    throw badRequest('the version must be a whole number from 1', [
+      { path, message: 'not a version number' },
+    ]);
+  return n;
+};
+
+/** How a version stands now: the last published one is in force while the plan is shared. */
+const standingOf = (plan: Plan, version: PublishedVersion): VersionStanding => {
+  if (plan.death) return 'closed';
+  if (plan.withdrawal) return 'withdrawn';
+  return version.version === plan.published?.version ? 'current' : 'superseded';
+};
+
+/** `subject:identifier=https://fhir.nhs.uk/Id/nhs-number|<NHS number>`, as NRL consumers search. */
+const subjectNhsNumber = (request: ApiRequest): string => {
+  const param = 'subject:identifier';
+  const raw = request.query[param];
+  const [searched, value] = raw?.split('|') ?? [];
+  const refuse = (message: string) =>
+    badRequest(`${param} must be ${system.nhsNumber}|<NHS number>: ${message}`, [{ path: param, message }]);
+  if (raw === undefined) throw refuse('it is missing');
+  if (searched !== system.nhsNumber || value === undefined) throw refuse('no other identifier is searched');
+  const nhsNumber = normaliseNhsNumber(value);
+  if (!isValidNhsNumber(nhsNumber)) throw refuse('is not a valid NHS number');
+  return nhsNumber;
+};
 
 const paged = async <T>(load: () => Promise<Page<T>>): Promise<Page<T>> => {
   try {
@@ -31,6 +92,61 @@ export const createHandler = (ports: PlanReadPorts) =>
         const { nhsNumber, plan, relationship } = await readablePlan(ports, request);
         await auditRead(ports.audit, request, nhsNumber, 'read_plan', relationship);
         return json(200, planView(plan, request.actor, relationship), { ETag: etag(plan.revision) });
+      }),
+    },
+    getPlanFhir: {
+      handler: authenticated(async (request) => {
+        const n = versionNumber(request.query.version, 'version');
+        const { nhsNumber, plan, relationship } = await readablePlan(ports, request);
+        const version =
+          n === undefined || n === plan.published?.version
+            ? plan.published
+            : await ports.plans.version(nhsNumber, n);
+        if (!version)
+          throw new HttpProblem(
+            404,
+            'Not Found',
+            n === undefined ? 'this plan has no published version' : `this plan has no version ${n}`,
+          );
+        const patient = await ports.patients.get(nhsNumber);
+        if (!patient) throw problemFromRefusal(notEnrolled());
+        await auditRead(ports.audit, request, nhsNumber, 'read_plan_fhir', relationship);
+        return fhirJson(
+          planDocument({
+            patient: patient.profile,
+            version: publishedView(version, relationship),
+            standing: standingOf(plan, version),
+            custodian: publisher.custodian,
+          }),
+        );
+      }),
+    },
+    searchDocumentReferences: {
+      handler: authenticated(async (request) => {
+        const nhsNumber = subjectNhsNumber(request);
+        onlyOwnRecord(request, nhsNumber);
+        const plan = await ports.plans.current(nhsNumber);
+        const enrolled = plan ? null : await ports.patients.get(nhsNumber);
+        const relationship = allowed(
+          authoriseRead(request.actor, nhsNumber, { plan, enrolled }, breakGlassReason(request)),
+        );
+        // A pointer while a version is shared with urgent care: none before, none once withdrawn or closed.
+        const shared =
+          plan?.published &&
+          !plan.withdrawal &&
+          !plan.death &&
+          isSharedWith(request.actor, relationship, plan);
+        if (plan) await auditRead(ports.audit, request, nhsNumber, 'search_pointers', relationship);
+        const base = apiUrl();
+        return fhirJson(
+          searchset(
+            `${base.replace(/\/+$/, '')}/DocumentReference?subject:identifier=${encodeURIComponent(`${system.nhsNumber}|${nhsNumber}`)}`,
+            base,
+            shared && plan.published
+              ? [documentReference(documentPointer(nhsNumber, plan.published, publisher))]
+              : [],
+          ),
+        );
       }),
     },
     listPlanVersions: {

@@ -113,6 +113,20 @@ export const routeTable = {
     ...breakGlassRead,
     sends: ['ETag'],
   },
+  getPlanFhir: {
+    method: 'GET',
+    path: '/patients/{nhs}/plan/fhir',
+    fn: 'planReads',
+    auth: true,
+    ...breakGlassRead,
+  },
+  searchDocumentReferences: {
+    method: 'GET',
+    path: '/DocumentReference',
+    fn: 'planReads',
+    auth: true,
+    ...breakGlassRead,
+  },
   listPlanVersions: {
     method: 'GET',
     path: '/patients/{nhs}/plan/versions',

@@ -17,6 +17,7 @@ export const env = {
   SERVICE_URL: 'SERVICE_URL',
   CUSTODIAN_ODS: 'CUSTODIAN_ODS',
   API_URL: 'API_URL',
+  SIGNED_SUMMARY_HOURS: 'SIGNED_SUMMARY_HOURS',
   SIGNING_KEY_ID: 'SIGNING_KEY_ID',
   SIGNING_KEY_FILE: 'SIGNING_KEY_FILE',
   PREVIOUS_SIGNING_KEYS: 'PREVIOUS_SIGNING_KEYS',
@@ -95,6 +96,14 @@ export const apiUrl = /* @__PURE__ */ setting(env.API_URL, (raw) => {
   const value = required(env.API_URL, 'the base URL of this API')(raw);
   if (!URL.canParse(value)) throw new ConfigurationError(`${env.API_URL} is not a URL`);
   return value;
+});
+/** How long a signed crisis summary is valid for, in hours (24 unless set). */
+export const signedSummaryHours = /* @__PURE__ */ setting(env.SIGNED_SUMMARY_HOURS, (raw) => {
+  if (raw === undefined) return 24;
+  const hours = Number(raw);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 168)
+    throw new ConfigurationError(`${env.SIGNED_SUMMARY_HOURS} must be a whole number of hours from 1 to 168`);
+  return hours;
 });
 /** The ODS code of the organisation that runs the service: the custodian of its record-locator pointers. */
 export const custodianOds = /* @__PURE__ */ setting(env.CUSTODIAN_ODS, (raw) => {

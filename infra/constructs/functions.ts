@@ -67,7 +67,7 @@ export const uses = {
     indexes: [table.versionIndex.name, table.teamIndex.name],
     pointers: true,
   },
-  summary: { table: ['Query', 'PutItem'] },
+  summary: { table: ['Query', 'PutItem'], signing: 'sign' },
   organisations: { table: ['PutItem', 'Query'] },
   relay: { bus: true },
   projections: { table: ['GetItem', 'PutItem'] },
