@@ -42,19 +42,17 @@ export const createHandler = (ports: {
         await auditRead(ports.audit, request, nhsNumber, 'read_summary', relationship);
         if (!signed) return json(200, summary, { Vary: 'Accept' });
         const iat = Math.floor(Date.now() / 1000);
-        const jws = await ports
-          .signer()
-          .sign(
-            {
-              ...summary,
-              planVersion: summary.version,
-              iat,
-              nbf: iat,
-              exp: iat + signedSummaryHours() * 3600,
-              jti: newId(),
-            },
-            { typ: signedSummaryType },
-          );
+        const jws = await ports.signer().sign(
+          {
+            ...summary,
+            planVersion: summary.version,
+            iat,
+            nbf: iat,
+            exp: iat + signedSummaryHours() * 3600,
+            jti: newId(),
+          },
+          { typ: signedSummaryType },
+        );
         return {
           statusCode: 200,
           headers: { 'Content-Type': 'application/jose', 'Cache-Control': 'no-store', Vary: 'Accept' },
