@@ -228,11 +228,13 @@ describe('GET /DocumentReference: the record-locator pointers', () => {
 
   it('raises CarePlan.Published and CarePlan.Unpublished, archived with every other event', async () => {
     await expect
-      .poll(async () =>
-        (await api.archived())
-          .map(({ event }) => event)
-          .filter((e) => e.detail.nhsNumber === nhs && e['detail-type'].endsWith('ublished'))
-          .map((e) => [e['detail-type'], e.detail.planVersion]),
+      .poll(
+        async () =>
+          (await api.archived())
+            .map(({ event }) => event)
+            .filter((e) => e.detail.nhsNumber === nhs && e['detail-type'].endsWith('ublished'))
+            .map((e) => [e['detail-type'], e.detail.planVersion]),
+        { timeout: 20_000, interval: 250 },
       )
       .toEqual(
         expect.arrayContaining([
