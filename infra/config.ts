@@ -37,6 +37,8 @@ export type ServiceConfig = {
   serviceUrl: string | undefined;
   /** ODS code of the organisation running the service: the custodian of its record-locator pointers. */
   custodianOds: string;
+  /** How long a signed crisis summary is valid for, in hours (1 to 168). */
+  signedSummaryHours: number;
   /**
    * ARNs of KMS keys that signed before the stack's signing key: their public keys stay published
    * (`/.well-known/jwks.json`) until what they signed has expired (docs/design.md).
@@ -228,6 +230,11 @@ export function readConfig(
     senderAddress,
     serviceUrl: get('serviceUrl', 'SERVICE_URL'),
     custodianOds,
+    signedSummaryHours: (() => {
+      const hours = whole(get('signedSummaryHours', 'SIGNED_SUMMARY_HOURS'), 'signedSummaryHours', 24);
+      if (hours > 168) throw new ConfigError('signedSummaryHours must be at most 168 (a week)');
+      return hours;
+    })(),
     previousSigningKeys: kmsKeyArns(get('previousSigningKeys', 'PREVIOUS_SIGNING_KEYS')),
     throttle: {
       rateLimit: whole(get('throttleRate', 'THROTTLE_RATE'), 'throttleRate', 50),

@@ -181,6 +181,9 @@ export class Functions extends Construct {
       if (access.archive) environment[env.AUDIT_BUCKET] = props.archive.bucket.bucketName;
       if (access.mail) environment[env.SENDER_ADDRESS] = props.notifications.senderAddress;
       if (access.pointers) environment[env.CUSTODIAN_ODS] = config.custodianOds;
+      // What a function signs carries an expiry: the signed crisis summary's.
+      if (access.signing === 'sign')
+        environment[env.SIGNED_SUMMARY_HOURS] = String(config.signedSummaryHours);
       if (access.signing) {
         environment[env.SIGNING_KEY_ID] = props.signing.key.keyArn;
         if (props.signing.previousKeyArns.length > 0)

@@ -201,6 +201,8 @@ describe('functions', () => {
       expect(Object.hasOwn(env(name), 'API_URL'), name).toBe(pointers);
     }
     expect(env('planReads').CUSTODIAN_ODS).toBe('UCPDEV');
+    expect(env('summary').SIGNED_SUMMARY_HOURS).toBe('24');
+    expect(env('planReads').SIGNED_SUMMARY_HOURS).toBeUndefined();
     expect(JSON.stringify(env('planCommands').API_URL)).toContain(logicalIdAt(synth, 'Api/RestApi'));
   });
 
@@ -265,7 +267,13 @@ describe('functions', () => {
       `dynamodb:Query on index ${table.teamIndex.name}`,
       ...tableKey,
     ],
-    summary: [...logs('summary'), ...onTable('PutItem', 'Query'), ...tableKey],
+    summary: [
+      ...logs('summary'),
+      ...onTable('PutItem', 'Query'),
+      ...tableKey,
+      'kms:GetPublicKey on Signing/Key',
+      'kms:Sign on Signing/Key',
+    ],
     organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey],
     relay: [...logs('relay'), 'events:PutEvents on Events/Bus', ...stream('relay')],
     projections: [
