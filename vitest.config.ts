@@ -6,6 +6,23 @@ const env = {
   AWS_REGION: 'eu-west-2',
 };
 
+/**
+ * The API story files that run against the rehearsed stack too (`npm run rehearse`): those that
+ * speak only HTTP to the service. The rest test the one-machine runtime itself (its process, its
+ * own HTTP edges and log lines, its in-process stream) or, as rules.property does, read the store
+ * in the test's own process.
+ */
+export const rehearsedStory = [
+  'test/api/story.test.ts',
+  'test/api/sharing.test.ts',
+  'test/api/organisations.test.ts',
+  'test/api/events.test.ts',
+  'test/api/errors.test.ts',
+  'test/api/docs.test.ts',
+  'test/api/seed.test.ts',
+  'test/api/generated.test.ts',
+];
+
 export default defineConfig({
   test: {
     projects: [
@@ -31,6 +48,22 @@ export default defineConfig({
           env,
         },
       },
+      // Only when `npm run rehearse` names an assembly: every function runs in processes of its own.
+      ...(process.env.REHEARSAL_ASSEMBLY
+        ? [
+            {
+              test: {
+                name: 'rehearsal',
+                include: rehearsedStory,
+                testTimeout: 60_000,
+                hookTimeout: 120_000,
+                // Each file rehearses the whole stack: one at a time keeps a 2-core machine usable.
+                fileParallelism: false,
+                env,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

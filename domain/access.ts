@@ -1,9 +1,10 @@
 import type { PlanCommandName, ReadAction } from './actions.ts';
-import { type Actor, type ActorRef, actorRef } from './actor.ts';
+import { type Actor, type ActorRef, actorRef, onBehalfOf } from './actor.ts';
 import { type DomainEvent, raise } from './events.ts';
 import {
   accessLogScope,
   careTeamOf,
+  forThePatient,
   isSharedWith,
   keepsWorklist,
   mayRead,
@@ -31,9 +32,12 @@ const deny = <T>(refusal: Refusal): Decision<T> => ({ ok: false, refusal });
  */
 export type PatientState = { enrolled: { careTeam: readonly string[] } | null; plan: Plan | null };
 
-/** A citizen asking about someone else's NHS number learns nothing, not even whether it exists. */
+/**
+ * A citizen asking about someone else's NHS number learns nothing, not even whether it exists: a
+ * carer without the patient's active grant gets the same answer as anyone else.
+ */
 export const refuseOtherCitizens = (actor: Actor, nhsNumber: string): Refusal | null =>
-  actor.kind === 'citizen' && actor.nhsNumber !== nhsNumber
+  actor.kind === 'citizen' && !forThePatient(relationshipOf(actor, { nhsNumber, careTeam: [] }))
     ? forbidden('you may see only your own record')
     : null;
 
@@ -66,7 +70,12 @@ export const commandRelationship = (
 ): Relationship =>
   relationshipOf(actor, {
     nhsNumber,
-    careTeam: (command === 'create' ? state.enrolled?.careTeam : state.plan?.careTeam) ?? [],
+    careTeam:
+      (command === 'create'
+        ? state.enrolled?.careTeam
+        : command === 'joinCareTeam' || command === 'leaveCareTeam'
+          ? careTeamOf(state.enrolled ?? { careTeam: [] }, state.plan)
+          : state.plan?.careTeam) ?? [],
   });
 
 /** The patient's demographics: for whoever may read their record, and only then whether they are enrolled. */
@@ -105,6 +114,20 @@ export const readPlan = (
 export const notEnrolled = (): Refusal => notFound('no patient with this NHS number is enrolled');
 
 /**
+ * Who is in the care team: for whoever may read the patient's record but those breaking glass
+ * (it is no emergency read), from the plan or, before any plan, the enrolment.
+ */
+export const readCareTeam = (
+  actor: Actor,
+  nhsNumber: string,
+  state: PatientState,
+): Decision<Relationship> => {
+  const decision = authoriseRead(actor, nhsNumber, state);
+  if (!decision.ok) return decision;
+  return state.enrolled || state.plan ? decision : deny(notEnrolled());
+};
+
+/**
  * Who may read a patient's access log, and which entries. `organisation` narrows it to that
  * organisation's staff; only a reader of the whole log needs the patient to be enrolled, so a
  * privacy officer gets the same empty list for a patient never enrolled as for one their staff
@@ -132,6 +155,7 @@ export const reviewBreakGlass = (actor: Actor): Decision<{ organisation: string 
 
 const worklistRefusals: Record<Worklist, string> = {
   ratifications: 'only ratifiers (GP, consultant, specialist nurse) have a ratification worklist',
+  patients: 'only clinical and care staff list the patients whose care team their organisation is in',
 };
 
 /** A worklist of the reader's own organisation. */
@@ -139,6 +163,13 @@ export const readWorklist = (actor: Actor, worklist: Worklist): Decision<{ organ
   actor.kind === 'staff' && keepsWorklist(actor, worklist)
     ? allow({ organisation: actor.organisation })
     : deny(forbidden(worklistRefusals[worklist]));
+
+/** The patients of the reader's own organisation, for its clinical and care staff. */
+export const readPatientsOf = (actor: Actor, organisation: string): Decision<{ organisation: string }> => {
+  const decision = readWorklist(actor, 'patients');
+  if (!decision.ok || decision.value.organisation === organisation) return decision;
+  return deny(forbidden("you may list only your own organisation's patients"));
+};
 
 /** One audited read, as it is recorded and announced. */
 export type AccessRecord = {
@@ -150,6 +181,9 @@ export type AccessRecord = {
   purpose: string | null;
   breakGlass: boolean;
   breakGlassReason?: string;
+  /** A carer's read: the patient they acted for and the grant they acted under. */
+  onBehalfOf?: string;
+  grantId?: string;
   /** The organisation whose privacy officer reviews this read: the reader's, when they broke glass. */
   reportedTo?: string;
   events: DomainEvent[];
@@ -190,6 +224,7 @@ export const accessRecord = (
     action: read.action,
     purpose: read.purpose,
     breakGlass,
+    ...onBehalfOf(read.actor),
     ...(breakGlass && { breakGlassReason: read.breakGlassReason }),
     ...(breakGlass && read.actor.kind === 'staff' && { reportedTo: read.actor.organisation }),
     events: [event],

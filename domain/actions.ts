@@ -11,11 +11,18 @@ export const commandNames = [
   'return',
   'withdraw',
   'recordDeath',
+  'joinCareTeam',
+  'leaveCareTeam',
+  'grantCarer',
+  'revokeCarer',
 ] as const;
 export type CommandName = (typeof commandNames)[number];
 
+/** Commands on the patient's carer grants: each writes a grant or its revocation, not a revision. */
+export type CarerCommandName = 'grantCarer' | 'revokeCarer';
+
 /** A command that makes a revision of the plan (enrolment makes a patient, not a revision). */
-export type PlanCommandName = Exclude<CommandName, 'enrol'>;
+export type PlanCommandName = Exclude<CommandName, 'enrol' | CarerCommandName>;
 
 /** Reads that are audited, one word a route. */
 export const readActions = [
@@ -26,6 +33,8 @@ export const readActions = [
   'read_version',
   'read_plan_fhir',
   'search_pointers',
+  'read_care_team',
+  'read_carers',
 ] as const;
 export type ReadAction = (typeof readActions)[number];
 
@@ -48,7 +57,13 @@ const accessLogActions = {
   return: 'returned the submitted draft with comments',
   withdraw: 'withdrew the plan (consent withdrawn)',
   recordDeath: "recorded the patient's death",
-} as const satisfies Record<ReadAction | PlanCommandName, string>;
+  read_care_team: 'read who is in the care team',
+  read_carers: 'listed the carers who may act for the patient',
+  joinCareTeam: 'added an organisation to the care team',
+  leaveCareTeam: 'removed an organisation from the care team',
+  grantCarer: 'granted a carer access to act for the patient',
+  revokeCarer: "revoked a carer's access",
+} as const satisfies Record<ReadAction | PlanCommandName | CarerCommandName, string>;
 
 export type AccessLogAction = keyof typeof accessLogActions;
 

@@ -55,7 +55,16 @@ export type ServiceAdminActor = {
   name?: string;
 };
 
-/** A patient, or a carer acting as the patient's named proxy: nhsNumber is the patient's. */
+/**
+ * The grant a carer acts under for one patient: the patient's active grant naming them, found in
+ * the patient's grants as stored on every request (domain/carers.ts `actingFor`), never in a token.
+ */
+export type Proxy = { nhsNumber: string; grantId: string; access: 'read' | 'co-author' };
+
+/**
+ * A patient, or a carer: each signed in as themselves, `nhsNumber` their own. A carer acts for a
+ * patient only under `proxy`, set for the patient asked about while a grant of theirs is active.
+ */
 export type CitizenActor = {
   kind: 'citizen';
   id: string;
@@ -63,6 +72,7 @@ export type CitizenActor = {
   nhsNumber: string;
   proofingLevel: ProofingLevel;
   name?: string;
+  proxy?: Proxy;
 };
 
 export type Actor = StaffActor | CitizenActor | ServiceAdminActor;
@@ -72,6 +82,12 @@ export const ActorRef = /* @__PURE__ */ z
   .object({ id: z.string(), role: Role, organisation: z.optional(z.string()) })
   .register(z.globalRegistry, { id: 'ActorRef' });
 export type ActorRef = z.infer<typeof ActorRef>;
+
+/** For whom and under which grant a carer acted: kept on their access records and revisions. */
+export const onBehalfOf = (actor: Actor): { onBehalfOf: string; grantId: string } | undefined =>
+  actor.kind === 'citizen' && actor.proxy
+    ? { onBehalfOf: actor.proxy.nhsNumber, grantId: actor.proxy.grantId }
+    : undefined;
 
 export const actorRef = (actor: Actor): ActorRef =>
   actor.kind === 'staff'

@@ -1,5 +1,6 @@
 import type { ReadAction } from './actions.ts';
 import type { ActorRef } from './actor.ts';
+import type { LegalBasis } from './carers.ts';
 import type { AddressChange, OrganisationField } from './organisation.ts';
 import type { DocumentPointer, RetirementReason } from './pointer.ts';
 import type { PlaceCode, SectionName } from './sections.ts';
@@ -71,6 +72,20 @@ export type EventDetails = {
     purpose: string | null;
     breakGlass: boolean;
   };
+  /** An organisation added to the care team: its staff may read the plan from now on. */
+  'CareTeam.Joined': { nhsNumber: string; revision: number; organisation: string; addedBy: ActorRef };
+  /** An organisation taken out of the care team: its staff lost access. */
+  'CareTeam.Left': { nhsNumber: string; revision: number; organisation: string; removedBy: ActorRef };
+  /** A carer may act for the patient: never the carer's NHS number or name (patient-identifiable). */
+  'Carer.Granted': {
+    nhsNumber: string;
+    grantId: string;
+    access: 'read' | 'co-author';
+    legalBasis: LegalBasis;
+    until: string | null;
+    grantedBy: ActorRef;
+  };
+  'Carer.Revoked': { nhsNumber: string; grantId: string; revokedBy: ActorRef };
   /** A registry entry written: which fields changed and, for addresses (organisational, never a patient's), from what to what. */
   'Organisation.Updated': {
     ods: string;

@@ -1,5 +1,6 @@
 import type { CommandName, PlanCommandName } from './actions.ts';
 import { type Actor, actorRef } from './actor.ts';
+import { ukDate } from './calendar.ts';
 import { type DomainEvent, raise } from './events.ts';
 import {
   isRatifierOf,
@@ -8,7 +9,14 @@ import {
   mayWriteSections,
   type Relationship,
 } from './permissions.ts';
-import { type Draft, type PatientProfile, type Plan, planStatus } from './plan.ts';
+import {
+  type CareTeamDetails,
+  type CareTeamReason,
+  type Draft,
+  type PatientProfile,
+  type Plan,
+  planStatus,
+} from './plan.ts';
 import { documentPointer, type Publisher, pointerId, type RetirementReason } from './pointer.ts';
 import { forbidden, invalidCommand, notFound, type Refusal, stateConflict } from './refusals.ts';
 import { type PlaceCode, type SectionName, type Sections, sectionNamesOf } from './sections.ts';
@@ -33,6 +41,14 @@ const union = (list: readonly string[], more: string | undefined): string[] =>
 const staffOrganisation = (actor: Actor): string | undefined =>
   actor.kind === 'staff' ? actor.organisation : undefined;
 
+/** Why, since when and by whom an organisation joined the care team. */
+const joined = (reason: CareTeamReason, ctx: CommandContext, note?: string): CareTeamDetails[string] => ({
+  reason,
+  since: ctx.now,
+  addedBy: actorRef(ctx.actor),
+  ...(note && { note }),
+});
+
 /**
  * The next revision of a plan. Staff who write its content (edit, submit, ratify) make their
  * organisation an author and part of the care team; returning, withdrawing or recording a
@@ -40,13 +56,16 @@ const staffOrganisation = (actor: Actor): string | undefined =>
  */
 const next = (plan: Plan, ctx: CommandContext, change: Partial<Plan>, wrote: boolean): Plan => {
   const org = wrote ? staffOrganisation(ctx.actor) : undefined;
+  const careTeam = change.careTeam ?? plan.careTeam;
+  const details = change.careTeamDetails ?? plan.careTeamDetails ?? {};
   return {
     ...plan,
     ...change,
     revision: plan.revision + 1,
     updatedAt: ctx.now,
-    authors: union(plan.authors, org),
-    careTeam: union(change.careTeam ?? plan.careTeam, org),
+    authors: union(change.authors ?? plan.authors, org),
+    careTeam: union(careTeam, org),
+    careTeamDetails: org && !careTeam.includes(org) ? { ...details, [org]: joined('author', ctx) } : details,
   };
 };
 
@@ -66,7 +85,11 @@ const live = (plan: Plan | null): Refusal | null => {
 };
 
 /** An enrolled patient and their care team before any plan: the GP practice and whoever enrolled them. */
-export type EnrolledPatient = { profile: PatientProfile; careTeam: string[] };
+export type EnrolledPatient = {
+  profile: PatientProfile;
+  careTeam: string[];
+  careTeamDetails: CareTeamDetails;
+};
 
 export const enrolPatient = (profile: PatientProfile, ctx: CommandContext): Outcome<EnrolledPatient> => {
   const refusal = mayCommand(ctx.actor, 'enrol', ctx.relationship);
@@ -76,9 +99,18 @@ export const enrolPatient = (profile: PatientProfile, ctx: CommandContext): Outc
     { nhsNumber: profile.nhsNumber, gpPractice: profile.gpPractice, enrolledBy: actorRef(ctx.actor) },
     ctx,
   );
+  const enrolling = staffOrganisation(ctx.actor);
   return {
     ok: true,
-    value: { profile, careTeam: union([profile.gpPractice], staffOrganisation(ctx.actor)) },
+    value: {
+      profile,
+      careTeam: union([profile.gpPractice], enrolling),
+      careTeamDetails: {
+        [profile.gpPractice]: joined('gp_practice', ctx),
+        ...(enrolling &&
+          enrolling !== profile.gpPractice && { [enrolling]: joined('added', ctx, 'enrolled the patient') }),
+      },
+    },
     events: [event],
   };
 };
@@ -89,7 +121,7 @@ export const enrolPatient = (profile: PatientProfile, ctx: CommandContext): Outc
  */
 export const createPlan = (
   existing: Plan | null,
-  patient: { nhsNumber: string; careTeam: readonly string[] } | null,
+  patient: { nhsNumber: string; careTeam: readonly string[]; careTeamDetails?: CareTeamDetails } | null,
   sections: Sections,
   ctx: CommandContext,
 ): Outcome<Plan> => {
@@ -109,6 +141,10 @@ export const createPlan = (
     published: null,
     draft: { state: 'editing', sections, basedOnVersion: null, updatedAt: ctx.now, updatedBy: by },
     careTeam: union(patient.careTeam, org),
+    careTeamDetails: {
+      ...patient.careTeamDetails,
+      ...(org && !patient.careTeam.includes(org) && { [org]: joined('author', ctx) }),
+    },
     authors: org ? [org] : [],
     withdrawal: null,
     death: null,
@@ -191,6 +227,12 @@ export const submitPlan = (plan: Plan | null, command: SubmitCommand, ctx: Comma
         note: command.note,
       },
       careTeam: union(plan.careTeam, command.organisation),
+      ...(!plan.careTeam.includes(command.organisation) && {
+        careTeamDetails: {
+          ...plan.careTeamDetails,
+          [command.organisation]: joined('added', ctx, 'the plan was submitted to it for ratification'),
+        },
+      }),
     },
     true,
   );
@@ -389,6 +431,94 @@ export const recordDeath = (plan: Plan | null, command: DeathCommand, ctx: Comma
 };
 
 /**
+ * Before any plan the care team is the GP practice and the organisation that enrolled the
+ * patient; it changes with the plan's revisions, so there is nothing to change it on yet.
+ */
+const planOfCareTeam = (plan: Plan | null, enrolled: boolean): Refusal | null =>
+  plan || !enrolled
+    ? live(plan)
+    : stateConflict(
+        'start the plan first: until then the care team is the GP practice and the organisation that enrolled the patient',
+      );
+
+export type CareTeamChange = { organisation: string; reason?: string };
+
+/**
+ * Adds an organisation to the care team (its staff may read the plan from then on), as the next
+ * revision. One already there is no change: no revision, no event.
+ */
+export const joinCareTeam = (
+  plan: Plan | null,
+  enrolled: boolean,
+  change: CareTeamChange,
+  ctx: CommandContext,
+): Outcome<Plan> => {
+  const refusal = mayCommand(ctx.actor, 'joinCareTeam', ctx.relationship) ?? planOfCareTeam(plan, enrolled);
+  if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
+  const { organisation } = change;
+  if (plan.careTeam.includes(organisation)) return { ok: true, value: plan, events: [] };
+  const by = actorRef(ctx.actor);
+  const updated = next(
+    plan,
+    ctx,
+    {
+      careTeam: [...plan.careTeam, organisation],
+      careTeamDetails: { ...plan.careTeamDetails, [organisation]: joined('added', ctx, change.reason) },
+    },
+    false,
+  );
+  const event = raise(
+    'CareTeam.Joined',
+    { nhsNumber: plan.nhsNumber, revision: updated.revision, organisation, addedBy: by },
+    ctx,
+  );
+  return { ok: true, value: updated, events: [event] };
+};
+
+/**
+ * Takes an organisation out of the care team, and out of the plan's authors, so its staff lose
+ * access at once, drafts included. The GP practice stays; a draft submitted to the organisation
+ * must be returned first.
+ */
+export const leaveCareTeam = (
+  plan: Plan | null,
+  enrolled: { gpPractice: string } | null,
+  change: CareTeamChange,
+  ctx: CommandContext,
+): Outcome<Plan> => {
+  const refusal =
+    mayCommand(ctx.actor, 'leaveCareTeam', ctx.relationship) ?? planOfCareTeam(plan, enrolled !== null);
+  if (refusal || !plan) return refuse(refusal ?? notFound('this patient has no plan'));
+  const { organisation } = change;
+  if (!plan.careTeam.includes(organisation))
+    return refuse(notFound('this organisation is not in the care team'));
+  if (organisation === enrolled?.gpPractice)
+    return refuse(invalidCommand("the patient's GP practice stays in the care team: it cannot be removed"));
+  if (plan.draft?.state === 'submitted' && plan.draft.submittedTo?.organisation === organisation)
+    return refuse(stateConflict('the draft is submitted to this organisation: it must be returned first'));
+  const { [organisation]: _left, ...details } = plan.careTeamDetails ?? {};
+  const others = (list: readonly string[]) => list.filter((ods) => ods !== organisation);
+  const by = actorRef(ctx.actor);
+  const updated = next(
+    plan,
+    ctx,
+    { careTeam: others(plan.careTeam), authors: others(plan.authors), careTeamDetails: details },
+    false,
+  );
+  const event = raise(
+    'CareTeam.Left',
+    {
+      nhsNumber: plan.nhsNumber,
+      revision: updated.revision,
+      organisation,
+      removedBy: by,
+    },
+    ctx,
+  );
+  return { ok: true, value: updated, events: [event] };
+};
+
+/**
  * Staff never see the key safe outside the crisis summary, so a preferences section they send
  * without it keeps the patient's; only naming it changes it.
  */
@@ -407,15 +537,6 @@ const keepHomeAccess = (actor: Actor, before: Sections, given: Sections): Sectio
 
 const pick = (sections: Sections, names: readonly SectionName[]): Sections =>
   Object.fromEntries(names.map((name) => [name, sections[name]]));
-
-/** The calendar date in the UK, where deaths are recorded: a death just after midnight BST is today, not tomorrow. */
-const ukDate = (iso: string): string =>
-  new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/London',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(new Date(iso));
 
 /** Every change carries the revision it was based on: a stale one is refused, so no update is lost. */
 export const expectRevision = (plan: Plan, ifMatch: number): Refusal | null =>

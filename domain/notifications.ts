@@ -24,6 +24,8 @@ export type NotificationFacts = {
   nhsNumber?: string;
   submittedTo?: { organisation: string; clinician?: string };
   careTeam?: readonly string[];
+  /** The organisation that joined or left the care team. */
+  organisation?: string;
   reader?: ActorRef;
   breakGlass?: boolean;
   ods?: string;
@@ -42,6 +44,8 @@ const patientOf = (detail: NotificationFacts): Recipient[] =>
 /**
  * Submitted: the organisation it was sent to (for the attention of the clinician, if named).
  * Ratified and returned: the patient and every care-team organisation. Withdrawn: the care team.
+ * An organisation joined or left the care team: that organisation and the patient. A carer's
+ * grant given or revoked: the patient.
  * Break-glass access: the privacy officer of the reader's organisation. A registry entry's address
  * changed: the old address and the new one, each once. Anything else: no one.
  */
@@ -58,6 +62,15 @@ export const recipientsOf = (type: EventType, detail: NotificationFacts): Recipi
       return [...patientOf(detail), ...organisations(detail.careTeam)];
     case 'CarePlan.Withdrawn':
       return organisations(detail.careTeam);
+    case 'CareTeam.Joined':
+    case 'CareTeam.Left':
+      return [
+        ...(detail.organisation ? [{ kind: 'organisation' as const, ods: detail.organisation }] : []),
+        ...patientOf(detail),
+      ];
+    case 'Carer.Granted':
+    case 'Carer.Revoked':
+      return patientOf(detail);
     case 'CarePlan.Accessed':
       return detail.breakGlass === true && detail.reader?.organisation
         ? [{ kind: 'privacyOfficer', ods: detail.reader.organisation }]
@@ -158,6 +171,52 @@ export const messageFor = (
         'The urgent care plan of a patient in your care has been withdrawn and is no longer shared.',
         '',
         `Sign in to ${serviceName} for details:`,
+        base,
+      ]);
+    case 'CareTeam.Joined':
+      return toPatient
+        ? compose('An organisation has joined your care team', [
+            'An organisation has been added to the care team that shares your urgent care plan.',
+            'Its staff can now read your plan.',
+            '',
+            `Sign in to ${serviceName} to see who is in your care team, and to remove an organisation:`,
+            base,
+          ])
+        : compose("A patient's urgent care plan is now shared with your organisation", [
+            'Your organisation has been added to the care team of a patient with an urgent care plan.',
+            'Your clinical staff can now read the plan.',
+            '',
+            `Sign in to ${serviceName} and list your organisation's patients to find them:`,
+            base,
+          ]);
+    case 'CareTeam.Left':
+      return toPatient
+        ? compose('An organisation has left your care team', [
+            'An organisation has been removed from the care team that shares your urgent care plan.',
+            'Its staff can no longer read your plan.',
+            '',
+            `Sign in to ${serviceName} to see who is in your care team:`,
+            base,
+          ])
+        : compose("A patient's urgent care plan is no longer shared with your organisation", [
+            'Your organisation has been removed from the care team of a patient with an urgent care plan.',
+            'Your staff can no longer read the plan.',
+            '',
+            `Sign in to ${serviceName} for details:`,
+            base,
+          ]);
+    case 'Carer.Granted':
+      return compose('Someone may now act for you on your urgent care plan', [
+        'A carer has been given access to act for you on your urgent care plan.',
+        '',
+        `If you did not expect this, sign in to ${serviceName} to see who, and to revoke it:`,
+        base,
+      ]);
+    case 'Carer.Revoked':
+      return compose("A carer's access to your urgent care plan has ended", [
+        "A carer's access to act for you on your urgent care plan has been revoked.",
+        '',
+        `Sign in to ${serviceName} to see who may act for you:`,
         base,
       ]);
     case 'CarePlan.Accessed': {

@@ -1,18 +1,33 @@
 import type { CommandName } from './actions.ts';
-import type { Actor, Role } from './actor.ts';
+import type { Actor, CitizenActor, Role } from './actor.ts';
 import type { Plan } from './plan.ts';
 import { forbidden, type Refusal } from './refusals.ts';
 import { type SectionName, sectionNames } from './sections.ts';
 
 /**
- * How the reader stands to this patient. `self` is the patient or their named carer;
- * `careTeam` is staff of an organisation in the care team; `urgentCare` is an ambulance,
- * NHS 111 or A&E role outside it; `breakGlass` is other staff who stated an emergency reason.
+ * How the reader stands to this patient. `self` is the patient; `proxyRead` and `proxyCoAuthor`
+ * a carer under the patient's active grant with that access; `careTeam` is staff of an
+ * organisation in the care team; `urgentCare` is an ambulance, NHS 111 or A&E role outside it;
+ * `breakGlass` is other staff who stated an emergency reason.
  */
-export type Relationship = 'self' | 'careTeam' | 'urgentCare' | 'breakGlass' | 'none';
+export type Relationship =
+  | 'self'
+  | 'proxyRead'
+  | 'proxyCoAuthor'
+  | 'careTeam'
+  | 'urgentCare'
+  | 'breakGlass'
+  | 'none';
 
-/** Lists a role may keep: `ratifications` is the drafts submitted to its organisation. */
-export type Worklist = 'ratifications';
+/** The patient, or a carer acting for them under a grant: they see the plan as the patient does. */
+export const forThePatient = (relationship: Relationship): boolean =>
+  relationship === 'self' || relationship === 'proxyRead' || relationship === 'proxyCoAuthor';
+
+/**
+ * Lists a role may keep: `ratifications` is the drafts submitted to its organisation, `patients`
+ * the patients whose care team it is in.
+ */
+export type Worklist = 'ratifications' | 'patients';
 
 const patientSections: readonly SectionName[] = ['personal', 'contacts', 'aboutMe', 'preferences', 'legal'];
 const allSections: readonly SectionName[] = sectionNames;
@@ -33,10 +48,34 @@ type Grant = {
 };
 
 const anyStaff: readonly Relationship[] = ['careTeam', 'urgentCare', 'breakGlass', 'none'];
-const citizen: Grant = {
+const proxy: readonly Relationship[] = ['proxyRead', 'proxyCoAuthor'];
+const patient: Grant = {
   reads: ['self'],
   writes: patientSections,
-  commands: { enrol: ['self'], create: ['self'], edit: ['self'], submit: ['self'], withdraw: ['self'] },
+  commands: {
+    enrol: ['self'],
+    create: ['self'],
+    edit: ['self'],
+    submit: ['self'],
+    withdraw: ['self'],
+    // Any organisation but their GP practice (domain/lifecycle.ts leaveCareTeam).
+    leaveCareTeam: ['self'],
+    grantCarer: ['self'],
+    revokeCarer: ['self'],
+  },
+  accessLog: 'all',
+};
+/** A carer acts only under the patient's active grant: co-author writes the patient's sections, read only reads. */
+const carer: Grant = {
+  reads: proxy,
+  writes: patientSections,
+  commands: {
+    create: ['proxyCoAuthor'],
+    edit: ['proxyCoAuthor'],
+    submit: ['proxyCoAuthor'],
+    // Their own grant only (domain/carers.ts revokeCarer).
+    revokeCarer: proxy,
+  },
   accessLog: 'all',
 };
 const contributor: Grant = {
@@ -44,8 +83,16 @@ const contributor: Grant = {
   writes: allSections,
   // Any clinician may enrol a patient new to them (their organisation joins the care team);
   // only the care team may start the plan of a patient already enrolled.
-  commands: { enrol: anyStaff, create: ['careTeam'], edit: ['careTeam'], submit: ['careTeam'] },
+  commands: {
+    enrol: anyStaff,
+    create: ['careTeam'],
+    edit: ['careTeam'],
+    submit: ['careTeam'],
+    joinCareTeam: ['careTeam'],
+    leaveCareTeam: ['careTeam'],
+  },
   accessLog: 'none',
+  worklists: ['patients'],
 };
 const ratifier: Grant = {
   ...contributor,
@@ -55,16 +102,26 @@ const ratifier: Grant = {
     return: ['careTeam'],
     withdraw: ['careTeam'],
     recordDeath: ['careTeam'],
+    // For a patient who lacks capacity, under a legal basis other than consent (domain/carers.ts).
+    grantCarer: ['careTeam'],
+    revokeCarer: ['careTeam'],
   },
-  worklists: ['ratifications'],
+  worklists: ['ratifications', 'patients'],
 };
 const careTeamReader: Grant = {
   reads: ['careTeam', 'breakGlass'],
   writes: [],
   commands: {},
   accessLog: 'none',
+  worklists: ['patients'],
 };
-const urgentCare: Grant = { reads: ['careTeam', 'urgentCare'], writes: [], commands: {}, accessLog: 'none' };
+const urgentCare: Grant = {
+  reads: ['careTeam', 'urgentCare'],
+  writes: [],
+  commands: {},
+  accessLog: 'none',
+  worklists: ['patients'],
+};
 const urgentCareRecordingDeath: Grant = {
   ...urgentCare,
   commands: { recordDeath: ['careTeam', 'urgentCare'] },
@@ -72,8 +129,8 @@ const urgentCareRecordingDeath: Grant = {
 
 /** docs/domain.md "Who is who", one row a role. */
 export const policy: Record<Role, Grant> = {
-  patient: citizen,
-  carer: { ...citizen, commands: { ...citizen.commands, enrol: [], withdraw: [] } },
+  patient,
+  carer,
   gp: ratifier,
   consultant: ratifier,
   specialist_nurse: ratifier,
@@ -111,12 +168,19 @@ export const careTeamOf = (
   plan: Plan | null,
 ): readonly string[] => (plan ? plan.careTeam : enrolled.careTeam);
 
+/** A patient stands as `self` to their own record; a carer by the grant they act under, if it is this patient's. */
+const citizenRelationship = (actor: CitizenActor, nhsNumber: string): Relationship => {
+  if (actor.role === 'patient') return actor.nhsNumber === nhsNumber ? 'self' : 'none';
+  if (actor.proxy?.nhsNumber !== nhsNumber) return 'none';
+  return actor.proxy.access === 'co-author' ? 'proxyCoAuthor' : 'proxyRead';
+};
+
 export const relationshipOf = (
   actor: Actor,
   patient: { nhsNumber: string; careTeam: readonly string[] },
   breakGlassReason?: string,
 ): Relationship => {
-  if (actor.kind === 'citizen') return actor.nhsNumber === patient.nhsNumber ? 'self' : 'none';
+  if (actor.kind === 'citizen') return citizenRelationship(actor, patient.nhsNumber);
   if (actor.kind === 'serviceAdmin') return 'none';
   if (patient.careTeam.includes(actor.organisation)) return 'careTeam';
   if (readsAsUrgentCare(actor.role)) return 'urgentCare';
@@ -128,7 +192,9 @@ export const mayRead = (actor: Actor, relationship: Relationship): Refusal | nul
     ? null
     : forbidden(
         actor.kind === 'citizen'
-          ? 'you may read only your own plan'
+          ? actor.role === 'carer'
+            ? 'you may read only the plans of patients whose active grant names you'
+            : 'you may read only your own plan'
           : `a ${actor.role} outside the patient's care team may not read this plan; in an emergency, use break-glass`,
       );
 
@@ -142,7 +208,9 @@ export const mayCommand = (
   if (!needs.includes(relationship)) {
     return forbidden(
       actor.kind === 'citizen'
-        ? `you may ${describe[command]} only for yourself`
+        ? actor.role === 'carer'
+          ? `your grant does not let you ${describe[command]}`
+          : `you may ${describe[command]} only for yourself`
         : `a ${actor.role} may ${describe[command]} only for a patient in their organisation's care team`,
     );
   }
@@ -167,7 +235,7 @@ const terminal = (plan: Plan): boolean => plan.withdrawal !== null || plan.death
 
 /** Drafts are seen only by the patient, their carers, the plan's authors and the ratifier it was sent to. */
 export const maySeeDraft = (actor: Actor, relationship: Relationship, plan: Plan): boolean =>
-  relationship === 'self' ||
+  forThePatient(relationship) ||
   (actor.kind === 'staff' &&
     !terminal(plan) &&
     ((writesPlans(actor.role) && plan.authors.includes(actor.organisation)) ||
@@ -183,7 +251,7 @@ export const accessLogScope = (
   relationship: Relationship,
 ): 'all' | 'ownOrganisation' | null => {
   const scope = policy[actor.role].accessLog;
-  if (scope === 'all') return relationship === 'self' ? 'all' : null;
+  if (scope === 'all') return forThePatient(relationship) ? 'all' : null;
   return scope === 'ownOrganisation' ? scope : null;
 };
 
@@ -196,6 +264,10 @@ const describe: Record<CommandName, string> = {
   return: 'return a plan',
   withdraw: 'withdraw a plan',
   recordDeath: 'record a death',
+  joinCareTeam: 'add an organisation to the care team',
+  leaveCareTeam: 'remove an organisation from the care team',
+  grantCarer: 'grant a carer access',
+  revokeCarer: "revoke a carer's access",
 };
 
 /**
@@ -203,5 +275,5 @@ const describe: Record<CommandName, string> = {
  * plan with no one but the patient; to everyone else such a plan is as if it did not exist.
  */
 export const isSharedWith = (actor: Actor, relationship: Relationship, plan: Plan): boolean =>
-  relationship === 'self' ||
+  forThePatient(relationship) ||
   (!terminal(plan) && (maySeeDraft(actor, relationship, plan) || plan.published !== null));

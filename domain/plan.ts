@@ -60,6 +60,41 @@ export const Withdrawal = /* @__PURE__ */ z
   .register(z.globalRegistry, { id: 'Withdrawal' });
 export type Withdrawal = z.infer<typeof Withdrawal>;
 
+/**
+ * Why an organisation is in the care team: the patient's GP practice, an author of the plan (it
+ * wrote, submitted or ratified it), or added (by a clinician of the care team, at enrolment, or
+ * as the organisation a draft was submitted to).
+ */
+export const careTeamReasons = ['gp_practice', 'author', 'added'] as const;
+export const CareTeamReason = /* @__PURE__ */ z.enum(careTeamReasons);
+export type CareTeamReason = z.infer<typeof CareTeamReason>;
+
+/** One organisation of the care team, as `GET /patients/{nhs}/care-team` answers. */
+export const CareTeamMember = /* @__PURE__ */ z
+  .object({
+    organisation: OdsCode,
+    reason: CareTeamReason,
+    since: z.iso.datetime(),
+    addedBy: z.nullable(ActorRef).register(z.globalRegistry, {
+      description: 'Who brought the organisation in; null when not recorded (plans from before it was)',
+    }),
+    note: z.optional(z.string()).register(z.globalRegistry, {
+      description: 'The reason given when it was added, or how it came in',
+    }),
+  })
+  .register(z.globalRegistry, {
+    id: 'CareTeamMember',
+    example: {
+      organisation: 'H12345',
+      reason: 'added',
+      since: '2026-11-21T10:00:00.000Z',
+      addedBy: { id: 'dr.patel', role: 'gp', organisation: 'A81001' },
+      note: 'hospice at home team now visiting daily',
+    },
+  });
+export type CareTeamMember = z.infer<typeof CareTeamMember>;
+export type CareTeamDetails = Record<string, Omit<CareTeamMember, 'organisation'>>;
+
 export type Plan = {
   nhsNumber: string;
   revision: number;
@@ -67,8 +102,13 @@ export type Plan = {
   updatedAt: string;
   published: PublishedVersion | null;
   draft: Draft | null;
-  /** Organisations with a relationship to the patient: GP practice, authors, ratifiers sent to. */
+  /**
+   * Organisations with a relationship to the patient: GP practice, authors, ratifiers sent to,
+   * organisations added. The one truth every access decision reads.
+   */
   careTeam: string[];
+  /** Why and since when each is there, by ODS code (absent on revisions written before it was kept). */
+  careTeamDetails?: CareTeamDetails;
   /** Organisations whose staff wrote the plan: they, the patient and the ratifier see drafts. */
   authors: string[];
   withdrawal: Withdrawal | null;

@@ -1,8 +1,16 @@
 // zod/mini (a third of classic zod in a bundle); schemas marked pure are dropped where unused.
 import * as z from 'zod/mini';
 import { type Actor, ActorRef } from './actor.ts';
-import { isSharedWith, maySeeDraft, type Relationship } from './permissions.ts';
-import { Draft, type Plan, PlanStatus, PublishedVersion, planStatus } from './plan.ts';
+import { forThePatient, isSharedWith, maySeeDraft, type Relationship } from './permissions.ts';
+import {
+  type CareTeamDetails,
+  type CareTeamMember,
+  Draft,
+  type Plan,
+  PlanStatus,
+  PublishedVersion,
+  planStatus,
+} from './plan.ts';
 import {
   AnticipatoryMedicines,
   Contact,
@@ -27,7 +35,7 @@ export const PlanView = /* @__PURE__ */ z
   .register(z.globalRegistry, { id: 'Plan' });
 export type PlanView = z.infer<typeof PlanView>;
 
-/** Home access (the key safe) is shown only in the crisis summary, and to the patient themselves. */
+/** Home access (the key safe) is shown only in the crisis summary, and to the patient and their carers. */
 const withoutHomeAccess = (sections: Sections): Sections => {
   if (sections.preferences?.homeAccess === undefined) return sections;
   const { homeAccess: _shownOnlyInTheSummary, ...preferences } = sections.preferences;
@@ -35,7 +43,7 @@ const withoutHomeAccess = (sections: Sections): Sections => {
 };
 
 export const publishedView = (version: PublishedVersion, relationship: Relationship): PublishedVersion =>
-  relationship === 'self' ? version : { ...version, sections: withoutHomeAccess(version.sections) };
+  forThePatient(relationship) ? version : { ...version, sections: withoutHomeAccess(version.sections) };
 
 /** The plan as this reader may see it: nothing but its status when it is not shared with them. */
 export const planView = (plan: Plan, actor: Actor, relationship: Relationship): PlanView => {
@@ -47,7 +55,9 @@ export const planView = (plan: Plan, actor: Actor, relationship: Relationship): 
     revision: plan.revision,
     published: shared && plan.published ? publishedView(plan.published, relationship) : null,
     draft:
-      draft && relationship !== 'self' ? { ...draft, sections: withoutHomeAccess(draft.sections) } : draft,
+      draft && !forThePatient(relationship)
+        ? { ...draft, sections: withoutHomeAccess(draft.sections) }
+        : draft,
   };
 };
 
@@ -91,3 +101,34 @@ export const VersionListItem = /* @__PURE__ */ z
     ratifiedBy: ActorRef,
   })
   .register(z.globalRegistry, { id: 'VersionListItem' });
+
+/**
+ * The care team as `GET /patients/{nhs}/care-team` shows it: the plan's, or before any plan the
+ * enrolment's, each organisation with why, since when and by whom. Plans and enrolments from
+ * before the details were kept get them from what is known: the GP practice, the plan's authors,
+ * else added, since the plan (or enrolment) began, by someone not recorded.
+ */
+export const careTeamMembers = (
+  plan: Plan | null,
+  enrolled: {
+    profile: { gpPractice: string };
+    careTeam: readonly string[];
+    careTeamDetails?: CareTeamDetails;
+    enrolledAt: string;
+  } | null,
+): CareTeamMember[] => {
+  const careTeam = plan?.careTeam ?? enrolled?.careTeam ?? [];
+  const details = plan ? plan.careTeamDetails : enrolled?.careTeamDetails;
+  const since = plan?.createdAt ?? enrolled?.enrolledAt ?? '';
+  return careTeam.map((organisation) => {
+    const known = details?.[organisation];
+    if (known) return { organisation, ...known };
+    const reason =
+      organisation === enrolled?.profile.gpPractice
+        ? 'gp_practice'
+        : plan?.authors.includes(organisation)
+          ? 'author'
+          : 'added';
+    return { organisation, reason, since, addedBy: null };
+  });
+};

@@ -1,7 +1,8 @@
 // zod/mini (a third of classic zod in a bundle); schemas marked pure are dropped where unused.
 import * as z from 'zod/mini';
+import { readActions } from '../domain/actions.ts';
 import { ActorRef, odsCodePattern } from '../domain/actor.ts';
-
+import { carerAccess, legalBases } from '../domain/carers.ts';
 import type { EventType } from '../domain/events.ts';
 import { addressFields, organisationFields } from '../domain/organisation.ts';
 import { documentCategory, documentContentType, documentType } from '../domain/pointer.ts';
@@ -143,17 +144,49 @@ export const detailSchemas = {
     nhsNumber,
     accessId: z.string(),
     reader: ActorRef,
-    action: z.enum([
-      'read_demographics',
-      'read_plan',
-      'read_summary',
-      'read_versions',
-      'read_version',
-      'read_plan_fhir',
-      'search_pointers',
-    ]),
+    action: z.enum(readActions),
     purpose: z.nullable(z.string()),
     breakGlass: z.boolean(),
+  }),
+  'CareTeam.Joined': /* @__PURE__ */ z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().check(z.int()),
+    organisation: z.string().register(z.globalRegistry, {
+      description: 'The organisation added: its staff may read the plan from now on',
+    }),
+    addedBy: ActorRef,
+  }),
+  'CareTeam.Left': /* @__PURE__ */ z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().check(z.int()),
+    organisation: z.string().register(z.globalRegistry, {
+      description: 'The organisation removed: its staff lost access at once',
+    }),
+    removedBy: ActorRef,
+  }),
+  'Carer.Granted': /* @__PURE__ */ z.object({
+    ...envelope,
+    nhsNumber: z
+      .string()
+      .check(z.regex(/^\d{10}$/))
+      .register(z.globalRegistry, {
+        description: "The patient's NHS number; never the carer's, nor their name",
+      }),
+    grantId: z.string(),
+    access: z.enum(carerAccess),
+    legalBasis: z.enum(legalBases),
+    until: z
+      .nullable(z.iso.date())
+      .register(z.globalRegistry, { description: 'The last day of the grant; null: open-ended' }),
+    grantedBy: ActorRef,
+  }),
+  'Carer.Revoked': /* @__PURE__ */ z.object({
+    ...envelope,
+    nhsNumber,
+    grantId: z.string(),
+    revokedBy: ActorRef,
   }),
   'Organisation.Updated': /* @__PURE__ */ z.object({
     ...envelope,

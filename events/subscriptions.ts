@@ -26,6 +26,14 @@ export const subscriptions: readonly Subscription[] = [
     pattern: { source: [eventSource], 'detail-type': ['CarePlan.Accessed'], detail: { breakGlass: [true] } },
   },
   {
+    id: 'CareNetworkNotifications',
+    consumer: 'notifications',
+    pattern: {
+      source: [eventSource],
+      'detail-type': ['CareTeam.Joined', 'CareTeam.Left', 'Carer.Granted', 'Carer.Revoked'],
+    },
+  },
+  {
     id: 'RegistryAddressChanges',
     consumer: 'notifications',
     pattern: { source: [eventSource], 'detail-type': ['Organisation.Updated'] },
@@ -48,6 +56,10 @@ export const subscriptions: readonly Subscription[] = [
         'Patient.Died',
         'CarePlan.Accessed',
         'Organisation.Updated',
+        'CareTeam.Joined',
+        'CareTeam.Left',
+        'Carer.Granted',
+        'Carer.Revoked',
       ],
     },
   },

@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { subscriptions } from '../events/subscriptions.ts';
 import { consumerFunctions, streamConsumers } from '../functions/consumers/consumers.ts';
-import { type HttpFunctionName, httpFunctions, type RouteSpec, routes } from '../functions/http/routes.ts';
+import { type HttpFunctionName, httpFunctions, routes } from '../functions/http/routes.ts';
 import { env } from '../functions/platform/config.ts';
 import { allowedOriginsFromEnv, preflightHeaders } from '../functions/platform/cors.ts';
 import { createLogger } from '../functions/platform/logger.ts';
@@ -49,7 +49,7 @@ export type LocalRuntime = {
   settled(): Promise<void>;
 };
 
-type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** The most of a body held in memory: the handlers refuse far less, so past this the runtime answers 413 itself. */
 const maxRequestBytes = 1024 * 1024;
@@ -63,10 +63,10 @@ const gatewayPayloadBytes = 10 * 1024 * 1024;
 const byLiteralFirst = (a: { path: string }, b: { path: string }) =>
   a.path.split('{').length - b.path.split('{').length;
 
-const compile = (route: RouteSpec) => ({ ...route, pattern: templatePattern(route.path) });
+const compile = (route: GatewayRoute) => ({ ...route, pattern: templatePattern(route.path) });
 
 /** Every resource API Gateway has: each route's path and every prefix of it, each with its preflight. */
-const resourcesOf = (specs: readonly RouteSpec[]) => {
+const resourcesOf = (specs: readonly GatewayRoute[]) => {
   const paths = new Set(['/']);
   for (const { path } of specs) {
     const segments = path.split('/').slice(1);
@@ -107,42 +107,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
 
   // The server listens first: notifications link to its address.
   const log = createLogger();
-  let serve = async (exchange: Exchange): Promise<void> =>
-    refuse(exchange, log, 503, 'the service is starting: try again shortly', {
-      headers: { 'Retry-After': '1' },
-    });
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    const exchange = {
-      req,
-      res,
-      method: req.method ?? 'GET',
-      requestId: randomUUID(),
-      startedAt: performance.now(),
-    };
-    // As API Gateway does, so a caller can quote the request and it can be found in the log.
-    res.setHeader('x-amzn-RequestId', exchange.requestId);
-    serve(exchange).catch((error: unknown) => {
-      log.error('local runtime failure', { error: (error as Error).name, requestId: exchange.requestId });
-      if (res.headersSent) res.destroy();
-      else refuse(exchange, log, 500, 'the local runtime failed; nothing was changed');
-    });
-  };
-  const server = createServer(onRequest);
-  // Asked to confirm before a body is sent: a body over the limit is refused before it is sent.
-  server.on('checkContinue', onRequest);
-  server.on('clientError', (error: ClientError, socket: Duplex) => answerClientError(error, socket, log));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 3000, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch(async (err: unknown) => {
+  const front = await listenGateway(options.port ?? 3000, log).catch(async (err: unknown) => {
     // A port in use (say) fails the start with nothing left running: the caller reports it.
     await Promise.all([dynamo.close(), s3.close()]);
     throw err;
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url } = front;
   // Record-locator pointers lead to this server's FHIR documents; the custodian is a stand-in ODS code.
   process.env[env.API_URL] = url;
   process.env[env.CUSTODIAN_ODS] ??= 'LOCAL';
@@ -194,20 +164,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       Object.entries(httpFunctions).map(async ([name, entry]) => [name, (await deployed(entry)) as Handler]),
     ),
   ) as Record<HttpFunctionName, Handler>;
-  const gateway: Gateway = {
-    log,
-    handlers,
-    table: routes.map(compile).sort(byLiteralFirst),
-    resources: resourcesOf(routes),
-    origins: allowedOriginsFromEnv(),
-  };
-  serve = (exchange) => dispatch(exchange, gateway);
+  front.serve(gatewayFor(routes, handlers, allowedOriginsFromEnv(), log));
   return {
     url,
     archive: { endpoint: s3.endpoint, bucket: auditBucket },
     settled: stream.settled,
     close: async () => {
-      await closeServer(server);
+      await front.close();
       await stream.settled();
       documentClient().destroy();
       await dynamo.close();
@@ -222,6 +185,71 @@ const closeServer = (server: Server) =>
     server.closeAllConnections();
   });
 
+/** A method API Gateway answers by invoking a function, by the function's name. */
+export type GatewayRoute = { method: string; path: string; fn: string };
+
+/** What the front answers with: the routes, a handler per function, the CORS origins. */
+export const gatewayFor = (
+  specs: readonly GatewayRoute[],
+  handlers: Record<string, Handler>,
+  origins: string[],
+  log: Logger,
+): Gateway => ({
+  log,
+  handlers,
+  table: specs.map(compile).sort(byLiteralFirst),
+  resources: resourcesOf(specs),
+  origins,
+});
+
+/**
+ * The HTTP front, listening on 127.0.0.1: answers 503 until given its gateway (so the address is
+ * known before the functions that link to it are loaded), then as API Gateway would.
+ */
+export async function listenGateway(
+  port: number,
+  log: Logger,
+): Promise<{ url: string; serve(gateway: Gateway): void; close(): Promise<void> }> {
+  let serve = async (exchange: Exchange): Promise<void> =>
+    refuse(exchange, log, 503, 'the service is starting: try again shortly', {
+      headers: { 'Retry-After': '1' },
+    });
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const exchange = {
+      req,
+      res,
+      method: req.method ?? 'GET',
+      requestId: randomUUID(),
+      startedAt: performance.now(),
+    };
+    // As API Gateway does, so a caller can quote the request and it can be found in the log.
+    res.setHeader('x-amzn-RequestId', exchange.requestId);
+    serve(exchange).catch((error: unknown) => {
+      log.error('local runtime failure', { error: (error as Error).name, requestId: exchange.requestId });
+      if (res.headersSent) res.destroy();
+      else refuse(exchange, log, 500, 'the local runtime failed; nothing was changed');
+    });
+  };
+  const server = createServer(onRequest);
+  // Asked to confirm before a body is sent: a body over the limit is refused before it is sent.
+  server.on('checkContinue', onRequest);
+  server.on('clientError', (error: ClientError, socket: Duplex) => answerClientError(error, socket, log));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    serve: (gateway) => {
+      serve = (exchange) => dispatch(exchange, gateway);
+    },
+    close: () => closeServer(server),
+  };
+}
+
 type Exchange = {
   req: IncomingMessage;
   res: ServerResponse;
@@ -230,9 +258,9 @@ type Exchange = {
   startedAt: number;
 };
 
-type Gateway = {
+export type Gateway = {
   log: Logger;
-  handlers: Record<HttpFunctionName, Handler>;
+  handlers: Record<string, Handler>;
   table: ReturnType<typeof compile>[];
   resources: ReturnType<typeof resourcesOf>;
   origins: string[];
@@ -358,7 +386,7 @@ const readTarget = (target: string) => {
 };
 
 /** The methods a path answers, for `Allow`: HEAD wherever GET is, OPTIONS everywhere. */
-const allowOf = (matching: readonly RouteSpec[]) => {
+const allowOf = (matching: readonly GatewayRoute[]) => {
   const methods = new Set(matching.map((r) => r.method) as string[]);
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods, 'OPTIONS'].join(', ');
@@ -419,7 +447,7 @@ async function dispatch(exchange: Exchange, gateway: Gateway): Promise<void> {
   });
   let result: APIGatewayProxyResult;
   try {
-    result = await gateway.handlers[route.fn](event, lambdaContext(route.fn, requestId));
+    result = await (gateway.handlers[route.fn] as Handler)(event, lambdaContext(route.fn, requestId));
   } catch {
     // A function that throws did not get to write its request line (its init failed, say): this is
     // the line. API Gateway answers 502 for a failed integration.

@@ -113,6 +113,10 @@ async function seed(): Promise<void> {
   });
 
   const numbers = testRangeNumbers();
+  // The carer's own NHS number (a carer signs in as themselves): the one after the demo patients'.
+  const afterDemo = testRangeNumbers();
+  for (let i = 0; i < demo.length; i += 1) afterDemo.next();
+  const carerNhs = afterDemo.next().value as string;
   for (const person of demo) {
     const nhs = numbers.next().value as string;
     const patient = token({ role: 'patient', nhs });
@@ -193,7 +197,29 @@ async function seed(): Promise<void> {
         revision,
       });
     }
-    process.stdout.write(`${nhs}  ${person.story}\n`);
+    if (person.story === 'published') {
+      // Her daughter co-authors the plan by her grant, and the hospice at home team joins her care team.
+      await call({
+        method: 'POST',
+        path: `/patients/${nhs}/carers`,
+        as: patient,
+        body: {
+          carer: { nhsNumber: carerNhs, name: 'Ruth Lovelace' },
+          relationship: 'daughter',
+          legalBasis: 'patient-consent',
+          access: 'co-author',
+        },
+      });
+      await call({
+        method: 'PUT',
+        path: `/patients/${nhs}/care-team/H12345`,
+        as: gp,
+        body: { reason: 'hospice at home team now visiting' },
+      });
+    }
+    const carerNote =
+      person.story === 'published' ? `  (carer, co-author: --role carer --nhs ${carerNhs})` : '';
+    process.stdout.write(`${nhs}  ${person.story}${carerNote}\n`);
   }
   process.stdout.write(`seeded ${demo.length} patients into ${baseUrl}\n`);
 }

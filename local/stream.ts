@@ -6,8 +6,18 @@ import { lambdaContext } from './api-gateway.ts';
 
 export type StreamConsumer = (event: DynamoDBStreamEvent, context: Context) => Promise<unknown>;
 
-/** Items the table's stream carries to consumers in AWS: revisions, access records, enrolments, registry entries. */
-const streamed = new Set(['revision', 'access', 'patient', 'organisationRevision']);
+/**
+ * Items the table's stream carries to consumers in AWS: revisions, access records, enrolments,
+ * registry entries, carer grants and their revocations.
+ */
+const streamed = new Set([
+  'revision',
+  'access',
+  'patient',
+  'organisationRevision',
+  'carerGrant',
+  'carerRevocation',
+]);
 
 /**
  * DynamoDB Streams, on one machine: every committed item of a streamed type is handed, in

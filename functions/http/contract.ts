@@ -3,7 +3,8 @@ import * as z from 'zod/mini';
 import { AccessLogAction } from '../../domain/actions.ts';
 
 import { ActorRef, OdsCode } from '../../domain/actor.ts';
-import { PatientProfile } from '../../domain/plan.ts';
+import { CarerGrantView } from '../../domain/carers.ts';
+import { CareTeamMember, PatientProfile, PlanStatus } from '../../domain/plan.ts';
 import { PlaceCode, Sections } from '../../domain/sections.ts';
 import { VersionListItem } from '../../domain/views.ts';
 
@@ -43,6 +44,21 @@ export const DeathBody = /* @__PURE__ */ z
   })
   .register(z.globalRegistry, { id: 'RecordDeathRequest' });
 
+export const RevokeCarerBody = /* @__PURE__ */ z.strictObject({ reason: note }).register(z.globalRegistry, {
+  id: 'RevokeCarerRequest',
+  example: { reason: 'my son will look after my plan from now on' },
+});
+export const JoinCareTeamBody = /* @__PURE__ */ z.strictObject({ reason: note }).register(z.globalRegistry, {
+  id: 'JoinCareTeamRequest',
+  example: { reason: 'hospice at home team now visiting daily' },
+});
+export const LeaveCareTeamBody = /* @__PURE__ */ z
+  .strictObject({ reason: z.optional(note) })
+  .register(z.globalRegistry, {
+    id: 'LeaveCareTeamRequest',
+    example: { reason: 'discharged from the community nursing caseload' },
+  });
+
 export const Patient = /* @__PURE__ */ z
   .extend(PatientProfile, { enrolledAt: z.iso.datetime() })
   .register(z.globalRegistry, { id: 'Patient' });
@@ -66,6 +82,12 @@ export const AccessLog = /* @__PURE__ */ pageOf(
       action: AccessLogAction,
       purpose: z.nullable(z.string()),
       breakGlass: z.boolean(),
+      onBehalfOf: z.optional(z.string()).register(z.globalRegistry, {
+        description: "A carer's read or change: the NHS number of the patient they acted for",
+      }),
+      grantId: z.optional(z.string()).register(z.globalRegistry, {
+        description: "A carer's read or change: the grant they acted under",
+      }),
     })
     .register(z.globalRegistry, { id: 'AccessLogEntry' }),
   'AccessLog',
@@ -80,6 +102,30 @@ export const Worklist = /* @__PURE__ */ pageOf(
     })
     .register(z.globalRegistry, { id: 'WorklistItem' }),
   'Worklist',
+);
+
+export const CarerGrants = /* @__PURE__ */ z
+  .object({ items: z.array(CarerGrantView) })
+  .register(z.globalRegistry, { id: 'CarerGrants' });
+export const CareTeam = /* @__PURE__ */ z
+  .object({ items: z.array(CareTeamMember) })
+  .register(z.globalRegistry, { id: 'CareTeam' });
+export const OrganisationPatients = /* @__PURE__ */ pageOf(
+  /* @__PURE__ */ z
+    .object({
+      nhsNumber: z.string(),
+      status: z.union([PlanStatus, z.literal('enrolled')]).register(z.globalRegistry, {
+        description: 'The plan’s status, or `enrolled` while the patient has no plan',
+      }),
+      reviewDate: z.nullable(z.iso.date()).register(z.globalRegistry, {
+        description: 'The review date of the plan in force (published, else the draft)',
+      }),
+    })
+    .register(z.globalRegistry, {
+      id: 'OrganisationPatient',
+      example: { nhsNumber: '9434765919', status: 'published', reviewDate: '2027-05-20' },
+    }),
+  'OrganisationPatients',
 );
 
 export const BreakGlassReports = /* @__PURE__ */ pageOf(

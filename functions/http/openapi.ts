@@ -7,6 +7,7 @@ import {
   type ZodOpenApiResponsesObject,
 } from 'zod-openapi';
 import { OdsCode } from '../../domain/actor.ts';
+import { CarerGrantRequest, CarerGrantView } from '../../domain/carers.ts';
 import { NhsNumber } from '../../domain/nhs-number.ts';
 import { Organisation, RegisteredOrganisation } from '../../domain/organisation.ts';
 import { PatientProfile, PublishedVersion } from '../../domain/plan.ts';
@@ -14,13 +15,19 @@ import { CrisisSummary, PlanView } from '../../domain/views.ts';
 import {
   AccessLog,
   BreakGlassReports,
+  CarerGrants,
+  CareTeam,
   CreatePlanBody,
   DeathBody,
   EditPlanBody,
+  JoinCareTeamBody,
+  LeaveCareTeamBody,
+  OrganisationPatients,
   Patient,
   Problem,
   RatifyBody,
   ReturnBody,
+  RevokeCarerBody,
   ServiceKeys,
   SubmitBody,
   VersionList,
@@ -55,6 +62,11 @@ export const tags = [
     name: 'Audit',
     description:
       'Who read or changed a plan, and the break-glass reads of an organisation’s staff. Every read of a plan writes an access record before it answers.',
+  },
+  {
+    name: 'Care network',
+    description:
+      'Who may act for the patient and who cares for them: carers act only under the patient’s active grant, checked on every request; the care team is kept by its clinicians, and each organisation lists its patients.',
   },
   { name: 'Worklists', description: 'Plans waiting for a clinician.' },
   {
@@ -401,6 +413,91 @@ export const operations: Record<RouteKey, Operation> = {
     ok: { status: 200, description: 'A page of break-glass reads', schema: BreakGlassReports },
     errors: { 403: 'Not a privacy officer' },
   },
+  listCarers: {
+    tag: 'Care network',
+    summary: 'Who may act for the patient',
+    description:
+      'The patient’s carer grants, oldest first, each with its `status` as of now (`active`, `revoked`, or `expired` once its last day has passed in the UK). The patient and the care team see every grant; a carer acting for the patient only their own. Audited (`read_carers`).',
+    ok: { status: 200, description: 'The grants', schema: CarerGrants },
+    errors: {
+      403: 'Not the patient, a carer with an active grant, or the care team (the same answer whether or not the patient is enrolled)',
+      404: 'No patient with this NHS number is enrolled',
+    },
+  },
+  grantCarer: {
+    tag: 'Care network',
+    summary: 'Let a carer act for the patient',
+    description:
+      'Grants a carer, named by their own NHS number (the one their NHS login carries), `read` or `co-author` access until an optional last day. The patient grants under any legal basis; a ratifier of the care team (GP, consultant, specialist nurse) only for a patient who lacks capacity, under a lasting power of attorney for health and welfare or a court-appointed deputyship. A co-author writes the patient’s sections and submits; a reader reads; neither enrols, withdraws, ratifies nor writes a clinician’s section. At most 20 active grants a patient, one per carer. Raises `Carer.Granted`; the patient is emailed.',
+    body: CarerGrantRequest,
+    ok: { status: 201, description: 'The grant, active', schema: CarerGrantView },
+    errors: {
+      403: 'Not the patient or a ratifier of the care team',
+      404: 'No patient with this NHS number is enrolled',
+      409: 'This carer already has an active grant: revoke it first',
+      422: 'A clinician granting under the patient’s consent, the patient as their own carer, a last day already passed, or 20 active grants already',
+    },
+  },
+  revokeCarer: {
+    tag: 'Care network',
+    summary: 'End a carer’s grant',
+    description:
+      'Revokes the grant at once, with a reason: the carer’s next request is refused. The patient, a ratifier of the care team, or the carer it names may revoke it. A grant is revoked once: of two revocations at the same time, one is 200 and the other 409. Raises `Carer.Revoked`; the patient is emailed.',
+    body: RevokeCarerBody,
+    ok: { status: 200, description: 'The grant, revoked', schema: CarerGrantView },
+    errors: {
+      403: 'Not the patient, a ratifier of the care team, or the carer the grant names',
+      404: 'The patient has no grant with this id',
+      409: 'The grant is already revoked',
+    },
+  },
+  getCareTeam: {
+    tag: 'Care network',
+    summary: 'Who is in the care team',
+    description:
+      'Each organisation of the care team: why it is there (`gp_practice`, `author` of the plan, or `added`), since when and by whom, and the reason given. Before any plan, the GP practice and the organisation that enrolled the patient. For the care team, urgent care, the patient and their carers. Audited (`read_care_team`).',
+    ok: { status: 200, description: 'The care team', schema: CareTeam },
+    errors: {
+      403: 'Not the patient, a carer with an active grant, the care team or urgent care',
+      404: 'No patient with this NHS number is enrolled',
+    },
+  },
+  addToCareTeam: {
+    tag: 'Care network',
+    summary: 'Add an organisation to the care team',
+    description:
+      'A clinician of the care team (contributor or ratifier) adds an organisation, with a reason: its staff may read the plan at once. Written as the next revision of the plan, without `If-Match`: the change commutes with any other, so it is retried on the newest revision and nothing is lost. An organisation already there is 200 and no change. Raises `CareTeam.Joined`; the organisation and the patient are emailed.',
+    body: JoinCareTeamBody,
+    ok: { status: 200, description: 'Already in the care team: nothing changed', schema: CareTeam },
+    created: 'Added: the care team now',
+    errors: {
+      403: 'Not a clinician of the care team',
+      404: 'No patient with this NHS number is enrolled',
+      409: 'No plan yet (start the plan first: until then the care team is the GP practice and the organisation that enrolled the patient), or the plan is withdrawn or closed',
+    },
+  },
+  removeFromCareTeam: {
+    tag: 'Care network',
+    summary: 'Remove an organisation from the care team',
+    description:
+      'A clinician of the care team, or the patient, removes an organisation (the body and its reason are optional): its staff lose access at once, to drafts as well. The GP practice cannot be removed. Written as the next revision, without `If-Match`, as adding is. Raises `CareTeam.Left`; the organisation and the patient are emailed.',
+    body: LeaveCareTeamBody,
+    ok: { status: 200, description: 'Removed: the care team now', schema: CareTeam },
+    errors: {
+      403: 'Not the patient or a clinician of the care team',
+      404: 'No patient with this NHS number is enrolled, or the organisation is not in the care team',
+      409: 'No plan yet, the plan is withdrawn or closed, or a draft is submitted to this organisation (return it first)',
+      422: 'The organisation is the patient’s GP practice',
+    },
+  },
+  listOrganisationPatients: {
+    tag: 'Care network',
+    summary: 'My organisation’s patients',
+    description:
+      'The patients whose care team the organisation is in, by NHS number, with the plan’s status (`enrolled` while there is no plan) and review date. For the organisation’s own clinical and care staff. Kept from the plan’s revisions as they are written (eventually consistent, usually within a second).',
+    ok: { status: 200, description: 'A page of patients', schema: OrganisationPatients },
+    errors: { 403: 'Not clinical or care staff of this organisation' },
+  },
   putOrganisation: {
     tag: 'Organisations',
     summary: 'Register or replace an organisation',
@@ -468,10 +565,23 @@ const either = (...reasons: (string | false | undefined)[]): string | undefined 
   return given.length ? given.join('; or ') : undefined;
 };
 
+const odsParam = () =>
+  OdsCode.clone().register(z.globalRegistry, { description: 'The organisation’s ODS code' });
+
 const pathParams = (route: RouteEntry) =>
   route.path.includes('{nhs}')
     ? z.object({
         nhs: NhsNumber,
+        ...(route.path.includes('{ods}') && { ods: odsParam() }),
+        ...(route.path.includes('{grantId}') && {
+          grantId: z
+            .string()
+            .check(z.regex(/^[1-9]\d{0,8}$/))
+            .register(z.globalRegistry, {
+              description: 'The grant’s id, as its `id` gives it',
+              example: '1',
+            }),
+        }),
         ...(route.path.includes('{n}') && {
           n: z
             .int()
@@ -484,9 +594,7 @@ const pathParams = (route: RouteEntry) =>
         }),
       })
     : route.path.includes('{ods}')
-      ? z.object({
-          ods: OdsCode.clone().register(z.globalRegistry, { description: 'The organisation’s ODS code' }),
-        })
+      ? z.object({ ods: odsParam() })
       : undefined;
 
 const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
@@ -630,7 +738,10 @@ const overview = `One shared urgent care plan per patient near the end of life: 
 Every operation but those under *Service* needs \`Authorization: Bearer <JWT>\`: NHS CIS2 for staff, NHS login at identity proofing level P9 for patients and carers. On one machine, \`npm run token -- --role gp --org A81001\` prints a token the local service trusts.
 
 ## Changing a plan
-A plan, and an organisation’s registry entry, carry an \`ETag\`: the revision. A change sends it back in \`If-Match\`: without it the answer is 428, and if the plan or entry changed meanwhile, 412 with the current revision. No update is ever lost.
+A plan, and an organisation’s registry entry, carry an \`ETag\`: the revision. A change sends it back in \`If-Match\`: without it the answer is 428, and if the plan or entry changed meanwhile, 412 with the current revision. No update is ever lost. Care-team changes are the exception: adding or removing one organisation commutes with any other change, so they take no \`If-Match\` and are retried on the newest revision.
+
+## Carers
+A carer signs in with NHS login as themselves (their own NHS number, P9) and acts for a patient only while the patient’s grant names them: \`read\`, or \`co-author\` of the patient’s sections. The grant is checked on every request, so a revoked or expired one stops access at once; without one, a carer gets the same 403 as any other citizen.
 
 ## Retrying safely
 The creating POSTs accept \`Idempotency-Key\`: a retry with the same key and body gets the first answer again (for 24 hours); the same key with another body is 422.

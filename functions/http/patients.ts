@@ -3,11 +3,12 @@ import { enrolPatient } from '../../domain/lifecycle.ts';
 import { relationshipOf } from '../../domain/permissions.ts';
 import { PatientProfile } from '../../domain/plan.ts';
 import { breakGlassReason, commandContext } from '../platform/command-context.ts';
-import { accessRecords, lazyHandler, patients, revisions } from '../platform/composition-root.ts';
+import { accessRecords, carers, lazyHandler, patients, revisions } from '../platform/composition-root.ts';
 import { authenticated, httpApi, json, nhsNumberParam } from '../platform/http.ts';
 import { idempotentCreate } from '../platform/idempotency.ts';
 import {
   type Audit,
+  type Carers,
   PatientAlreadyEnrolled,
   type PatientRecord,
   type Patients,
@@ -15,10 +16,11 @@ import {
 } from '../platform/ports.ts';
 import { HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { parseBody } from '../platform/validation.ts';
-import { allowed, auditRead, onlyOwnRecord } from './reads.ts';
+import { actFor, allowed, auditRead } from './reads.ts';
 
 type PatientPorts = {
   patients: Patients;
+  carers: Pick<Carers, 'grants'>;
   plans: Pick<Plans, 'current'>;
   audit: Pick<Audit, 'recordAccess'>;
 };
@@ -54,7 +56,7 @@ const enrol = ({ patients }: PatientPorts) =>
 const demographics = (ports: PatientPorts) =>
   authenticated(async (request) => {
     const nhsNumber = nhsNumberParam(request);
-    onlyOwnRecord(request, nhsNumber);
+    await actFor(ports.carers, request, nhsNumber);
     const [enrolled, plan] = await Promise.all([
       ports.patients.get(nhsNumber),
       ports.plans.current(nhsNumber),
@@ -74,5 +76,5 @@ export const createHandler = (ports: PatientPorts) =>
   });
 
 export const handler = lazyHandler(() =>
-  createHandler({ patients: patients(), plans: revisions(), audit: accessRecords() }),
+  createHandler({ patients: patients(), plans: revisions(), carers: carers(), audit: accessRecords() }),
 );

@@ -1,7 +1,6 @@
 import type { z } from 'zod/mini';
 import { commandRelationship } from '../../domain/access.ts';
 import type { PlanCommandName } from '../../domain/actions.ts';
-import { actorRef } from '../../domain/actor.ts';
 import type { DomainEvent } from '../../domain/events.ts';
 import {
   type CommandContext,
@@ -13,14 +12,13 @@ import {
   recordDeath,
   returnPlan,
   submitPlan,
-  versionPublishedBy,
   withdrawPlan,
 } from '../../domain/lifecycle.ts';
 import { relationshipOf } from '../../domain/permissions.ts';
 import type { Plan } from '../../domain/plan.ts';
 import { planView } from '../../domain/views.ts';
 import { commandContext } from '../platform/command-context.ts';
-import { lazyHandler, patients, revisions } from '../platform/composition-root.ts';
+import { carers, lazyHandler, patients, revisions } from '../platform/composition-root.ts';
 import {
   type ApiRequest,
   type ApiResponse,
@@ -31,9 +29,11 @@ import {
   nhsNumberParam,
 } from '../platform/http.ts';
 import { idempotentCreate } from '../platform/idempotency.ts';
-import { type Patients, PlanRevisionConflict, type Plans, PlanTooLarge } from '../platform/ports.ts';
+import { type Carers, type Patients, PlanRevisionConflict, type Plans } from '../platform/ports.ts';
 import { etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { parseBody } from '../platform/validation.ts';
+import { appendRevision } from './append-revision.ts';
+import { careNetworkCommands } from './care-network.ts';
 import {
   CreatePlanBody,
   DeathBody,
@@ -43,9 +43,13 @@ import {
   SubmitBody,
   WithdrawBody,
 } from './contract.ts';
-import { onlyOwnRecord, unlessRefused } from './reads.ts';
+import { actFor, unlessRefused } from './reads.ts';
 
-type PlanCommandPorts = { plans: Pick<Plans, 'current' | 'append'>; patients: Pick<Patients, 'get'> };
+export type PlanCommandPorts = {
+  plans: Pick<Plans, 'current' | 'append'>;
+  patients: Pick<Patients, 'get'>;
+  carers: Carers;
+};
 
 const planResponse = (
   request: ApiRequest,
@@ -62,23 +66,15 @@ const planResponse = (
 
 /** Saves revision n+1; losing the race to another writer is a 412 with the revision that won. */
 const save = async (
-  { plans }: PlanCommandPorts,
+  ports: PlanCommandPorts,
   command: PlanCommandName,
   ctx: CommandContext,
   outcome: { value: Plan; events: DomainEvent[] },
 ): Promise<void> => {
-  const publishedVersion = versionPublishedBy(command, outcome.value);
+  const { plans } = ports;
   try {
-    await plans.append({
-      plan: outcome.value,
-      command,
-      by: actorRef(ctx.actor),
-      at: ctx.now,
-      events: outcome.events,
-      ...(publishedVersion !== undefined && { publishedVersion }),
-    });
+    await appendRevision(ports, command, ctx, outcome);
   } catch (error) {
-    if (error instanceof PlanTooLarge) throw new HttpProblem(413, 'Content Too Large', error.message);
     if (!(error instanceof PlanRevisionConflict)) throw error;
     const current = await plans.current(outcome.value.nhsNumber);
     const currentRevision = current?.revision ?? 0;
@@ -104,7 +100,7 @@ const planCommand = <S extends z.ZodMiniType>(
 ) =>
   authenticated(async (request): Promise<ApiResponse> => {
     const nhsNumber = nhsNumberParam(request);
-    onlyOwnRecord(request, nhsNumber);
+    await actFor(ports.carers, request, nhsNumber);
     const body = parseBody(schema, request.body);
     const expected = expectedRevision(request);
     const plan = await ports.plans.current(nhsNumber);
@@ -124,7 +120,7 @@ const create = (ports: PlanCommandPorts) =>
   authenticated(
     idempotentCreate(async (request) => {
       const nhsNumber = nhsNumberParam(request);
-      onlyOwnRecord(request, nhsNumber);
+      await actFor(ports.carers, request, nhsNumber);
       const body = parseBody(CreatePlanBody, request.body);
       const [patient, existing] = await Promise.all([
         ports.patients.get(nhsNumber),
@@ -136,7 +132,7 @@ const create = (ports: PlanCommandPorts) =>
       );
       const outcome = createPlan(
         existing,
-        patient && { nhsNumber, careTeam: patient.careTeam },
+        patient && { nhsNumber, careTeam: patient.careTeam, careTeamDetails: patient.careTeamDetails },
         body.sections ?? {},
         ctx,
       );
@@ -175,6 +171,9 @@ export const createHandler = (ports: PlanCommandPorts) =>
     recordDeath: {
       handler: planCommand(ports, 'recordDeath', DeathBody, recordDeath),
     },
+    ...careNetworkCommands(ports),
   });
 
-export const handler = lazyHandler(() => createHandler({ plans: revisions(), patients: patients() }));
+export const handler = lazyHandler(() =>
+  createHandler({ plans: revisions(), patients: patients(), carers: carers() }),
+);

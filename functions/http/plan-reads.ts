@@ -14,7 +14,7 @@ import { system } from '../../fhir/codes.ts';
 import { documentReference, searchset } from '../../fhir/document-reference.ts';
 import { planDocument, type VersionStanding } from '../../fhir/plan-document.ts';
 import { breakGlassReason, publisher } from '../platform/command-context.ts';
-import { audit, lazyHandler, patients, plans, worklistReader } from '../platform/composition-root.ts';
+import { audit, carers, lazyHandler, patients, plans, worklistReader } from '../platform/composition-root.ts';
 import { apiUrl } from '../platform/config.ts';
 import {
   type ApiRequest,
@@ -25,10 +25,10 @@ import {
   nhsNumberParam,
   pageParams,
 } from '../platform/http.ts';
-import type { Audit, Patients, Plans, Worklists } from '../platform/ports.ts';
+import type { Audit, Carers, Patients, Plans, Worklists } from '../platform/ports.ts';
 import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
-import { InvalidCursor, type Page } from '../platform/store/cursor.ts';
-import { allowed, auditRead, onlyOwnRecord, readablePlan } from './reads.ts';
+import { careNetworkReads } from './care-network.ts';
+import { actFor, allowed, auditRead, paged, readablePlan } from './reads.ts';
 
 /** FHIR's own media type: the plan document and the pointer search answer in it. */
 const fhirJson = (body: unknown): ApiResponse => ({
@@ -68,21 +68,12 @@ const subjectNhsNumber = (request: ApiRequest): string => {
   return nhsNumber;
 };
 
-const paged = async <T>(load: () => Promise<Page<T>>): Promise<Page<T>> => {
-  try {
-    return await load();
-  } catch (error) {
-    if (error instanceof InvalidCursor)
-      throw badRequest(error.message, [{ path: 'next', message: 'invalid cursor' }]);
-    throw error;
-  }
-};
-
 export type PlanReadPorts = {
   plans: Pick<Plans, 'current' | 'version' | 'versions'>;
   patients: Pick<Patients, 'get'>;
+  carers: Pick<Carers, 'grants'>;
   audit: Pick<Audit, 'recordAccess' | 'accessLog' | 'breakGlassReports'>;
-  worklists: Pick<Worklists, 'awaitingRatification'>;
+  worklists: Pick<Worklists, 'awaitingRatification' | 'patientsOf'>;
 };
 
 export const createHandler = (ports: PlanReadPorts) =>
@@ -124,7 +115,7 @@ export const createHandler = (ports: PlanReadPorts) =>
     searchDocumentReferences: {
       handler: authenticated(async (request) => {
         const nhsNumber = subjectNhsNumber(request);
-        onlyOwnRecord(request, nhsNumber);
+        await actFor(ports.carers, request, nhsNumber);
         const plan = await ports.plans.current(nhsNumber);
         const enrolled = plan ? null : await ports.patients.get(nhsNumber);
         const relationship = allowed(
@@ -182,7 +173,7 @@ export const createHandler = (ports: PlanReadPorts) =>
     getAccessLog: {
       handler: authenticated(async (request) => {
         const nhsNumber = nhsNumberParam(request);
-        onlyOwnRecord(request, nhsNumber);
+        await actFor(ports.carers, request, nhsNumber);
         const page = pageParams(request);
         const { organisation, needsEnrolledPatient } = allowed(readAccessLog(request.actor, nhsNumber));
         if (needsEnrolledPatient && !(await ports.patients.get(nhsNumber))) {
@@ -205,8 +196,15 @@ export const createHandler = (ports: PlanReadPorts) =>
         return json(200, await paged(() => ports.worklists.awaitingRatification(organisation, page)));
       }),
     },
+    ...careNetworkReads(ports),
   });
 
 export const handler = lazyHandler(() =>
-  createHandler({ plans: plans(), patients: patients(), audit: audit(), worklists: worklistReader() }),
+  createHandler({
+    plans: plans(),
+    patients: patients(),
+    carers: carers(),
+    audit: audit(),
+    worklists: worklistReader(),
+  }),
 );

@@ -19,7 +19,7 @@ export const httpFunctions = {
 } as const;
 export type HttpFunctionName = keyof typeof httpFunctions;
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 export type RouteSpec = {
   method: HttpMethod;
   path: string;
@@ -169,6 +169,50 @@ export const routeTable = {
     fn: 'summary',
     auth: true,
     ...breakGlassRead,
+  },
+  listCarers: { method: 'GET', path: '/patients/{nhs}/carers', fn: 'planReads', auth: true, purpose: true },
+  grantCarer: {
+    method: 'POST',
+    path: '/patients/{nhs}/carers',
+    fn: 'planCommands',
+    auth: true,
+    sends: ['Location'],
+  },
+  revokeCarer: {
+    method: 'DELETE',
+    path: '/patients/{nhs}/carers/{grantId}',
+    fn: 'planCommands',
+    auth: true,
+  },
+  getCareTeam: {
+    method: 'GET',
+    path: '/patients/{nhs}/care-team',
+    fn: 'planReads',
+    auth: true,
+    purpose: true,
+  },
+  // No If-Match: adding or removing one organisation commutes with any other change, so the
+  // handler re-reads and retries when another revision wins the race, and nothing is lost.
+  addToCareTeam: {
+    method: 'PUT',
+    path: '/patients/{nhs}/care-team/{ods}',
+    fn: 'planCommands',
+    auth: true,
+    sends: ['ETag'],
+  },
+  removeFromCareTeam: {
+    method: 'DELETE',
+    path: '/patients/{nhs}/care-team/{ods}',
+    fn: 'planCommands',
+    auth: true,
+    sends: ['ETag'],
+  },
+  listOrganisationPatients: {
+    method: 'GET',
+    path: '/organisations/{ods}/patients',
+    fn: 'planReads',
+    auth: true,
+    paged: true,
   },
   putOrganisation: {
     method: 'PUT',

@@ -1,6 +1,7 @@
 import { crisisSummary } from '../../domain/views.ts';
 import {
   accessRecords,
+  carers,
   lazyHandler,
   patients,
   revisions,
@@ -9,7 +10,7 @@ import {
 import { signedSummaryHours } from '../platform/config.ts';
 import { type ApiRequest, authenticated, httpApi, json } from '../platform/http.ts';
 import { newId } from '../platform/ids.ts';
-import type { Audit, Patients, Plans, ServiceSigner } from '../platform/ports.ts';
+import type { Audit, Carers, Patients, Plans, ServiceSigner } from '../platform/ports.ts';
 import { HttpProblem } from '../platform/problem.ts';
 import { auditRead, readablePlan } from './reads.ts';
 
@@ -28,6 +29,7 @@ const wantsSigned = (request: ApiRequest): boolean =>
 export const createHandler = (ports: {
   plans: Pick<Plans, 'current'>;
   patients: Pick<Patients, 'get'>;
+  carers: Pick<Carers, 'grants'>;
   audit: Pick<Audit, 'recordAccess'>;
   signer: () => ServiceSigner;
 }) =>
@@ -63,5 +65,11 @@ export const createHandler = (ports: {
   });
 
 export const handler = lazyHandler(() =>
-  createHandler({ plans: revisions(), patients: patients(), audit: accessRecords(), signer: serviceSigner }),
+  createHandler({
+    plans: revisions(),
+    patients: patients(),
+    carers: carers(),
+    audit: accessRecords(),
+    signer: serviceSigner,
+  }),
 );

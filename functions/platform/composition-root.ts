@@ -8,10 +8,20 @@ import {
   tableName,
 } from './config.ts';
 import { documentClient } from './dynamo.ts';
-import type { Audit, Deliveries, Organisations, Patients, Plans, ServiceSigner, Worklists } from './ports.ts';
+import type {
+  Audit,
+  Carers,
+  Deliveries,
+  Organisations,
+  Patients,
+  Plans,
+  ServiceSigner,
+  Worklists,
+} from './ports.ts';
 import { keyFileSigner } from './signing/key-file.ts';
 import { kmsSigner } from './signing/kms.ts';
 import { dynamoAccessRecords, dynamoAudit } from './store/audit.ts';
+import { dynamoCarers } from './store/carers.ts';
 import { dynamoDeliveries } from './store/deliveries.ts';
 import { dynamoOrganisations } from './store/organisations.ts';
 import { dynamoPatients } from './store/patients.ts';
@@ -52,8 +62,10 @@ export const worklists = /* @__PURE__ */ once(
 );
 
 export const worklistReader = /* @__PURE__ */ once(
-  (): Pick<Worklists, 'awaitingRatification'> => dynamoWorklistReader(documentClient(), tableName()),
+  (): Pick<Worklists, 'awaitingRatification' | 'patientsOf'> =>
+    dynamoWorklistReader(documentClient(), tableName()),
 );
+export const carers = /* @__PURE__ */ once((): Carers => dynamoCarers(documentClient(), tableName()));
 
 /** The service signing key: the KMS key when SIGNING_KEY_ID is set (AWS), else the key file (one machine). */
 export const serviceSigner = /* @__PURE__ */ once((): ServiceSigner => {

@@ -30,6 +30,7 @@ export type ApiRequest = {
   context: Context;
   /** The registry's entry of the route being served. */
   route: RouteEntry;
+  /** Who asks: from the token, and for a carer the grant they act under once looked up (functions/http/reads.ts `actFor`). */
   actor: Actor;
   params: Record<string, string>;
   query: Record<string, string>;

@@ -1,9 +1,16 @@
 import type { AccessRecord } from '../../domain/access.ts';
 import type { PlanCommandName } from '../../domain/actions.ts';
 import type { ActorRef } from '../../domain/actor.ts';
+import type { CarerGrant, CarerRevocation, GrantRecord } from '../../domain/carers.ts';
 import type { DomainEvent } from '../../domain/events.ts';
 import type { OrganisationEntry } from '../../domain/organisation.ts';
-import type { PatientProfile, Plan, PublishedVersion } from '../../domain/plan.ts';
+import type {
+  CareTeamDetails,
+  PatientProfile,
+  Plan,
+  PlanStatus,
+  PublishedVersion,
+} from '../../domain/plan.ts';
 import type { PublicJwks } from './signing/jws.ts';
 import type { Page, PageRequest } from './store/cursor.ts';
 
@@ -13,10 +20,15 @@ import type { Page, PageRequest } from './store/cursor.ts';
  * listing given a `next` it did not issue throws `InvalidCursor` (store/cursor.ts).
  */
 
-export type { AccessRecord, Page, PageRequest };
+export type { AccessRecord, GrantRecord, Page, PageRequest };
 
-/** The `PROFILE` item: the patient as enrolled, and the care team before any plan. */
-export type PatientRecord = { profile: PatientProfile; careTeam: string[]; enrolledAt: string };
+/** The `PROFILE` item: the patient as enrolled, and the care team before any plan (details absent on older profiles). */
+export type PatientRecord = {
+  profile: PatientProfile;
+  careTeam: string[];
+  careTeamDetails?: CareTeamDetails;
+  enrolledAt: string;
+};
 
 export class PatientAlreadyEnrolled extends Error {
   override name = 'PatientAlreadyEnrolled';
@@ -36,6 +48,9 @@ export type RevisionRecord = {
   events: DomainEvent[];
   /** The version this revision published, as the domain decided (domain/lifecycle.ts versionPublishedBy). */
   publishedVersion?: number;
+  /** Written by a carer: the patient they acted for and the grant they acted under. */
+  onBehalfOf?: string;
+  grantId?: string;
 };
 
 /** Lost the race for revision n+1: someone else wrote it first. */
@@ -67,6 +82,9 @@ export type AccessLogEntry = {
   action: string;
   purpose: string | null;
   breakGlass: boolean;
+  /** A carer's read or change: the patient they acted for, and under which grant. */
+  onBehalfOf?: string;
+  grantId?: string;
 };
 
 export type BreakGlassReport = {
@@ -88,6 +106,33 @@ export interface Audit {
   accessLog(nhsNumber: string, page: PageRequest, organisation?: string): Promise<Page<AccessLogEntry>>;
   /** Break-glass reads by an organisation's staff, newest first. */
   breakGlassReports(organisation: string, page: PageRequest): Promise<Page<BreakGlassReport>>;
+}
+
+/** Lost the race for the next grant number: another grant was put first. */
+export class CarerGrantConflict extends Error {
+  override name = 'CarerGrantConflict';
+}
+/** The grant is already revoked: of two revocations, the other was put first. */
+export class GrantAlreadyRevoked extends Error {
+  override name = 'GrantAlreadyRevoked';
+}
+
+/** The patient's carer grants: each grant and each revocation an item of its own, put once. */
+export interface Carers {
+  /** Every grant of the patient with its revocation, if any, in grant order (one Query). */
+  grants(nhsNumber: string): Promise<GrantRecord[]>;
+  /** Throws `CarerGrantConflict` when a grant with its number is already there. Its events ride on it. */
+  grant(grant: CarerGrant, events: DomainEvent[]): Promise<void>;
+  /**
+   * Throws `GrantAlreadyRevoked` when the grant already has its revocation. Its events ride on it;
+   * `carer` is set when a carer revoked their own grant.
+   */
+  revoke(
+    nhsNumber: string,
+    revocation: CarerRevocation,
+    events: DomainEvent[],
+    carer?: { onBehalfOf: string; grantId: string },
+  ): Promise<void>;
 }
 
 /** One revision of a registry entry, with the event it raised. */
@@ -129,6 +174,13 @@ export type WorklistItem = {
   clinician?: string;
 };
 
+/** One of an organisation's patients: `enrolled` while there is no plan yet. */
+export type OrganisationPatient = {
+  nhsNumber: string;
+  status: PlanStatus | 'enrolled';
+  reviewDate: string | null;
+};
+
 /**
  * What waits for whom, kept from the revisions (eventually consistent) and read by the worklists:
  * plans awaiting ratification by an organisation, and each organisation's patients.
@@ -136,7 +188,11 @@ export type WorklistItem = {
 export interface Worklists {
   /** Brings the worklists up to a new revision; idempotent, and an older revision never undoes a newer one. */
   project(plan: Plan, previous: Plan | null, at: string): Promise<void>;
+  /** Links the care team of a new enrolment to the patient; never over a link a revision made. */
+  projectEnrolment(nhsNumber: string, careTeam: readonly string[], at: string): Promise<void>;
   awaitingRatification(organisation: string, page: PageRequest): Promise<Page<WorklistItem>>;
+  /** The patients whose care team the organisation is in, by NHS number. */
+  patientsOf(organisation: string, page: PageRequest): Promise<Page<OrganisationPatient>>;
 }
 
 /**

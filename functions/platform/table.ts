@@ -24,6 +24,10 @@ export const keys = {
   access: (at: string, id: string) => `ACCESS#${at}#${id}`,
   accessPrefix: 'ACCESS#',
   team: (ods: string) => `TEAM#${ods}`,
+  /** A carer grant, numbered per patient, and its revocation: each put once. */
+  carerGrant: (id: string) => `CARER#${id.padStart(9, '0')}`,
+  carerRevocation: (id: string) => `CARER#${id.padStart(9, '0')}#REVOKED`,
+  carerPrefix: 'CARER#',
   organisation: (ods: string) => `ORG#${ods}`,
   breakGlass: (ods: string) => `BREAKGLASS#${ods}`,
   awaitingRatification: (nhs: string) => `AWAITING#${nhs}`,

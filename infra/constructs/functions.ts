@@ -67,7 +67,8 @@ export const uses = {
     indexes: [table.versionIndex.name, table.teamIndex.name],
     pointers: true,
   },
-  summary: { table: ['Query', 'PutItem'], signing: 'sign' },
+  // A read outside the care team looks the patient up (GetItem) to answer 403 alike, enrolled or not.
+  summary: { table: ['GetItem', 'Query', 'PutItem'], signing: 'sign' },
   organisations: { table: ['PutItem', 'Query'] },
   relay: { bus: true },
   projections: { table: ['GetItem', 'PutItem'] },

@@ -6,10 +6,12 @@ import { expect } from 'vitest';
 import { isValidNhsNumber } from '../../domain/nhs-number.ts';
 import { type DevTokenOptions, ensureDevIssuer, issueDevToken } from '../../local/dev-issuer.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
+import { rehearsalFromEnv } from '../../rehearsal/rehearsal.ts';
 
 /**
- * HTTP acceptance tests against the whole service on one machine (local/runtime.ts). One runtime
- * per test file: the handler modules hold per-process singletons read from process.env.
+ * HTTP acceptance tests against the whole service on one machine (local/runtime.ts), or, under
+ * `npm run rehearse`, against the synthesised stack rehearsed (rehearsal/rehearsal.ts). One
+ * runtime per test file: the handler modules hold per-process singletons read from process.env.
  */
 
 /** The n-th (from 0) valid NHS number of the 999 test range, by the Modulus 11 rule. */
@@ -75,7 +77,8 @@ export type Api = {
 
 export async function startApi(): Promise<Api> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ucp-api-'));
-  const runtime = await startLocalRuntime({ dataDir, port: 0, inMemory: true });
+  const runtime: LocalRuntime =
+    (await rehearsalFromEnv(dataDir)) ?? (await startLocalRuntime({ dataDir, port: 0, inMemory: true }));
   const issuer = ensureDevIssuer(dataDir);
   return {
     url: runtime.url,

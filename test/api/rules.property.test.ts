@@ -5,6 +5,7 @@ import {
   type Decision,
   type PatientState,
   readAccessLog,
+  readCareTeam,
   readDemographics,
   readPlan,
   readWorklist,
@@ -13,12 +14,15 @@ import {
 } from '../../domain/access.ts';
 import type { PlanCommandName } from '../../domain/actions.ts';
 import { type Actor, type CitizenRole, citizenRoles, type Role, roles } from '../../domain/actor.ts';
+import { actingFor, type GrantRecord, readCarers } from '../../domain/carers.ts';
 import {
   type CommandContext,
   commandRefusal,
   createPlan,
   editDraft,
   enrolPatient,
+  joinCareTeam,
+  leaveCareTeam,
   type Outcome,
   ratifyPlan,
   recordDeath,
@@ -26,11 +30,11 @@ import {
   submitPlan,
   withdrawPlan,
 } from '../../domain/lifecycle.ts';
-import { relationshipOf } from '../../domain/permissions.ts';
+import { careTeamOf, relationshipOf } from '../../domain/permissions.ts';
 import type { PatientProfile, Plan } from '../../domain/plan.ts';
 import type { Refusal } from '../../domain/refusals.ts';
 import { crisisSummary } from '../../domain/views.ts';
-import { patients, plans } from '../../functions/platform/composition-root.ts';
+import { carers, patients, plans } from '../../functions/platform/composition-root.ts';
 import { problemFromRefusal } from '../../functions/platform/problem.ts';
 import { testPublisher } from '../support/publisher.ts';
 import { type Api, startApi, testNhsNumber } from './harness.ts';
@@ -44,6 +48,8 @@ import { type Api, startApi, testNhsNumber } from './harness.ts';
 const GP = 'A81001';
 const RATIFIER_ORG = 'Y00001';
 const ELSEWHERE = 'RRU';
+/** An organisation clinicians of the care team add (and no one's token names). */
+const JOINING = 'H77001';
 const REASON = 'patient collapsed, no other record';
 const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
 
@@ -67,6 +73,8 @@ const bodies = {
   return: { comments: 'please add a contact' },
   withdraw: { reason: 'the patient asked us to stop sharing' },
   recordDeath: { date: yesterday, place: 'home' as const },
+  joinCareTeam: { reason: 'hospice at home team now visiting' },
+  leaveCareTeam: { reason: 'no longer involved' },
 } satisfies Record<PlanCommandName, unknown>;
 const commandPaths: Record<PlanCommandName, [string, string]> = {
   create: ['POST', '/plan'],
@@ -76,15 +84,38 @@ const commandPaths: Record<PlanCommandName, [string, string]> = {
   return: ['POST', '/plan/return'],
   withdraw: ['POST', '/plan/withdraw'],
   recordDeath: ['POST', '/death'],
+  joinCareTeam: ['PUT', `/care-team/${JOINING}`],
+  // The organisation the test drafts are submitted to: refused while a draft waits there.
+  leaveCareTeam: ['DELETE', `/care-team/${RATIFIER_ORG}`],
 };
-const reads = ['demographics', 'plan', 'summary', 'versions', 'accessLog', 'worklist', 'breakGlass'] as const;
+/** Care-team changes take no If-Match: they are retried on the newest revision instead. */
+const withoutIfMatch: readonly PlanCommandName[] = ['joinCareTeam', 'leaveCareTeam'];
+const reads = [
+  'demographics',
+  'plan',
+  'summary',
+  'versions',
+  'accessLog',
+  'worklist',
+  'breakGlass',
+  'careTeam',
+  'carers',
+] as const;
 type Operation =
   | { kind: 'command'; command: PlanCommandName; fresh: boolean }
   | { kind: 'enrol' }
   | { kind: 'read'; read: (typeof reads)[number] };
 
-/** Who asks: a role, and for staff their organisation and whether they break glass; citizens ask for their own patient or another. */
-type Asker = { role: Role; organisation: string; breakGlass: boolean; own: boolean };
+/**
+ * Who asks: a role, and for staff their organisation and whether they break glass; a patient asks
+ * for their own record or another's; a carer (signed in as themselves) by the grant the patient
+ * gave them: none, read, co-author, one whose last day has passed, or one revoked.
+ */
+const carerGrants = ['none', 'read', 'coAuthor', 'expired', 'revoked'] as const;
+type CarerGrant = (typeof carerGrants)[number];
+type Asker = { role: Role; organisation: string; breakGlass: boolean; own: boolean; grant: CarerGrant };
+/** Each kind of carer's own NHS number. */
+const carerNhs = (grant: CarerGrant): string => testNhsNumber(2 + carerGrants.indexOf(grant));
 
 let api: Api;
 let nextNhs = 100;
@@ -117,6 +148,7 @@ const build = async (state: State): Promise<string> => {
   const gp = staffToken('gp', GP);
   const ratifier = staffToken('gp', RATIFIER_ORG);
   await succeed('POST', '/patients', gp, profileOf(nhs));
+  await grantEveryKind(nhs);
   if (state === 'enrolled') return nhs;
   let rev = await succeed('POST', `${base}/plan`, gp, bodies.create);
   if (state === 'draft') return nhs;
@@ -127,6 +159,33 @@ const build = async (state: State): Promise<string> => {
   if (state === 'withdrawn') await succeed('POST', `${base}/plan/withdraw`, gp, bodies.withdraw, rev);
   if (state === 'closed') await succeed('POST', `${base}/death`, gp, bodies.recordDeath, rev);
   return nhs;
+};
+
+/** The patient's grants, one a kind of carer, as the store keeps them (an expired one cannot be made through the API). */
+const grantEveryKind = async (nhs: string): Promise<void> => {
+  const grantedBy = { id: 'patient-1', role: 'patient' as const };
+  const at = new Date().toISOString();
+  const kinds = carerGrants.filter((g) => g !== 'none');
+  for (const [i, kind] of kinds.entries()) {
+    const id = String(i + 1);
+    await carers().grant(
+      {
+        id,
+        nhsNumber: nhs,
+        carer: { nhsNumber: carerNhs(kind), name: `carer ${kind}` },
+        relationship: 'daughter',
+        legalBasis: 'patient-consent',
+        access: kind === 'read' ? 'read' : 'co-author',
+        ...(kind === 'expired' && { until: '2020-01-01' }),
+        grantedBy,
+        grantedAt: at,
+      },
+      [],
+    );
+    if (kind === 'revoked') {
+      await carers().revoke(nhs, { grantId: id, revokedBy: grantedBy, revokedAt: at, reason: 'ended' }, []);
+    }
+  }
 };
 
 const patientIn = async (state: State): Promise<string> => {
@@ -143,7 +202,7 @@ const actorOf = (asker: Asker, nhs: string): Actor =>
         kind: 'citizen',
         id: 'citizen-1',
         role: asker.role as CitizenRole,
-        nhsNumber: asker.own ? nhs : testNhsNumber(1),
+        nhsNumber: asker.role === 'carer' ? carerNhs(asker.grant) : asker.own ? nhs : testNhsNumber(1),
         proofingLevel: 'P9',
       }
     : {
@@ -190,17 +249,33 @@ const decideCommand = (
       return withdrawPlan(plan, bodies.withdraw, ctx);
     case 'recordDeath':
       return recordDeath(plan, bodies.recordDeath, ctx);
+    case 'joinCareTeam':
+      return joinCareTeam(
+        plan,
+        state.enrolled !== null,
+        { organisation: JOINING, ...bodies.joinCareTeam },
+        ctx,
+      );
+    case 'leaveCareTeam':
+      return leaveCareTeam(
+        plan,
+        state.enrolled && { gpPractice: GP },
+        { organisation: RATIFIER_ORG, ...bodies.leaveCareTeam },
+        ctx,
+      );
   }
 };
 
-/** The domain's answer, as a status, for this asker, operation and stored state. */
+/** The domain's answer, as a status, for this asker (as they stand by the patient's grants), operation and stored state. */
 const decide = (
-  actor: Actor,
+  asker: Actor,
   breakGlass: string | undefined,
   op: Operation,
   nhs: string,
   state: PatientState,
+  grants: readonly GrantRecord[],
 ): number => {
+  const actor = actingFor(asker, nhs, grants, new Date().toISOString());
   if (op.kind === 'enrol') {
     const ctx = {
       actor,
@@ -225,6 +300,10 @@ const decide = (
     };
     const outcome = decideCommand(op.command, nhs, state, ctx);
     if (op.command === 'create') return outcome.ok ? 201 : statusOf(outcome.refusal, 201);
+    if (withoutIfMatch.includes(op.command)) {
+      if (!outcome.ok) return statusOf(outcome.refusal, 200);
+      return op.command === 'joinCareTeam' && outcome.events.length > 0 ? 201 : 200;
+    }
     const basedOn = state.plan ? (op.fresh ? state.plan.revision : state.plan.revision - 1) : 1;
     return statusOf(commandRefusal(state.plan, basedOn, outcome), 200);
   }
@@ -248,6 +327,15 @@ const decide = (
       return statusOfDecision(readWorklist(actor, 'ratifications'));
     case 'breakGlass':
       return statusOfDecision(reviewBreakGlass(actor));
+    case 'careTeam':
+      return statusOfDecision(readCareTeam(actor, nhs, state));
+    case 'carers': {
+      const refusal = refuseOtherCitizens(actor, nhs);
+      if (refusal) return statusOf(refusal, 200);
+      const careTeam = careTeamOf(state.enrolled ?? { careTeam: [] }, state.plan);
+      const decision = readCarers(actor, relationshipOf(actor, { nhsNumber: nhs, careTeam }), grants);
+      return decision.ok && !state.enrolled ? 404 : statusOfDecision(decision);
+    }
   }
 };
 
@@ -259,6 +347,8 @@ const readPaths: Record<(typeof reads)[number], (nhs: string) => string> = {
   accessLog: (nhs) => `/patients/${nhs}/access-log`,
   worklist: () => '/worklist/ratifications',
   breakGlass: () => '/break-glass-reports',
+  careTeam: (nhs) => `/patients/${nhs}/care-team`,
+  carers: (nhs) => `/patients/${nhs}/carers`,
 };
 
 const asker: fc.Arbitrary<Asker> = fc.record({
@@ -266,6 +356,7 @@ const asker: fc.Arbitrary<Asker> = fc.record({
   organisation: fc.constantFrom(GP, RATIFIER_ORG, ELSEWHERE),
   breakGlass: fc.boolean(),
   own: fc.boolean(),
+  grant: fc.constantFrom(...carerGrants),
 });
 /** A change; every run also makes every read, which changes nothing but the access log. */
 const change: fc.Arbitrary<Operation> = fc.oneof(
@@ -290,7 +381,11 @@ describe('the HTTP answer is the domain decision', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...states), asker, change, async (state, who, op) => {
         const nhs = await patientIn(state);
-        const [plan, enrolled] = await Promise.all([plans().current(nhs), patients().get(nhs)]);
+        const [plan, enrolled, grants] = await Promise.all([
+          plans().current(nhs),
+          patients().get(nhs),
+          carers().grants(nhs),
+        ]);
         const actor = actorOf(who, nhs);
         const breakGlass = actor.kind === 'staff' && who.breakGlass ? REASON : undefined;
         const token = tokenOf(actor);
@@ -301,6 +396,8 @@ describe('the HTTP answer is the domain decision', () => {
             return api.call('POST', '/patients', { token, json: profileOf(nhs), headers });
           const [method, path] = commandPaths[o.command];
           const basedOn = plan ? (o.fresh ? plan.revision : plan.revision - 1) : 1;
+          if (withoutIfMatch.includes(o.command))
+            return api.call(method, `/patients/${nhs}${path}`, { token, json: bodies[o.command], headers });
           return api.call(method, `/patients/${nhs}${path}`, {
             token,
             json: bodies[o.command],
@@ -311,11 +408,11 @@ describe('the HTTP answer is the domain decision', () => {
         const changed = await send(op);
         // A change makes this patient another state: the next run in this state gets a new one.
         if (changed.status < 300) pool.delete(state);
-        const asking = `${who.role}@${actor.kind === 'staff' ? actor.organisation : who.own ? 'own' : 'other'}${breakGlass ? ' breaking glass' : ''}`;
+        const asking = `${who.role}@${actor.kind === 'staff' ? actor.organisation : who.role === 'carer' ? `grant ${who.grant}` : who.own ? 'own' : 'other'}${breakGlass ? ' breaking glass' : ''}`;
         [...allReads, op].forEach((o, i) => {
           const response = i < allReads.length ? answers[i] : changed;
           expect(response?.status, `${asking} ${JSON.stringify(o)} on ${state}: ${response?.text}`).toBe(
-            decide(actor, breakGlass, o, nhs, { plan, enrolled }),
+            decide(actor, breakGlass, o, nhs, { plan, enrolled }, grants),
           );
         });
       }),

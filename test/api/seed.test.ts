@@ -40,5 +40,12 @@ describe('npm run seed', () => {
     expect(await statusOf(byStory.hospiceDraft as string)).toBe('draft');
     expect(await statusOf(byStory.amending as string)).toBe('published');
     expect(await statusOf(byStory.withdrawn as string)).toBe('withdrawn');
+    // The published patient's daughter acts for her by a co-author grant, as herself.
+    const carerNhs = /--role carer --nhs (\d{10})/.exec(stdout)?.[1] as string;
+    const carer = api.token({ role: 'carer', nhs: carerNhs });
+    const read = await api.call('GET', `/patients/${byStory.published}/plan`, { token: carer });
+    expect(read.status).toBe(200);
+    const team = await api.call('GET', `/patients/${byStory.published}/care-team`, { token: carer });
+    expect(team.body.items.map((m: { organisation: string }) => m.organisation)).toContain('H12345');
   });
 });

@@ -647,10 +647,22 @@ describe('who may do what', () => {
     expect(again.body.items.map((i: { nhsNumber: string }) => i.nhsNumber)).toContain(nhs);
   });
 
-  it('a carer may edit the patient sections but may not withdraw the plan', async () => {
+  it('a carer with a co-author grant may edit the patient sections but may not withdraw the plan', async () => {
     const nhs = testNhsNumber(2);
-    await enrolWithDraft(nhs);
-    const carer = api.token({ role: 'carer', nhs, sub: 'carer-ruth' });
+    const patient = await enrolWithDraft(nhs);
+    // A carer signs in as themselves, with their own NHS number, and acts by the patient's grant.
+    const carerNhs = testNhsNumber(902);
+    const granted = await api.call('POST', `/patients/${nhs}/carers`, {
+      token: patient,
+      json: {
+        carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
+        relationship: 'daughter',
+        legalBasis: 'patient-consent',
+        access: 'co-author',
+      },
+    });
+    expect(granted.status).toBe(201);
+    const carer = api.token({ role: 'carer', nhs: carerNhs, sub: 'carer-ruth' });
 
     const edit = await api.call('PATCH', `/patients/${nhs}/plan`, {
       token: carer,

@@ -269,7 +269,7 @@ describe('functions', () => {
     ],
     summary: [
       ...logs('summary'),
-      ...onTable('PutItem', 'Query'),
+      ...onTable('GetItem', 'PutItem', 'Query'),
       ...tableKey,
       'kms:GetPublicKey on Signing/Key',
       'kms:Sign on Signing/Key',

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keys, table } from '../../functions/platform/table.ts';
+import { keys } from '../../functions/platform/table.ts';
 import { lambdaContext } from '../../local/api-gateway.ts';
 import { startTestDynamo, type TestDynamo } from '../support/dynamo.ts';
 import {
@@ -242,12 +242,27 @@ describe('awaiting-ratification projection', () => {
 });
 
 describe('care-team projection', () => {
-  it('gives each care-team organisation a TEAM# item with the GSI keys, from the revision that added it', async () => {
+  const aboutMe = { aboutMe: { whatMattersToMe: 'my garden' } };
+  const teamItems = async (nhs: string) =>
+    (
+      await db.doc.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: 'pk = :pk and begins_with(sk, :team)',
+          ExpressionAttributeValues: { ':pk': keys.patient(nhs), ':team': 'TEAM#' },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items;
+  const listed = async (organisation: string) =>
+    (await store.worklists.patientsOf(organisation, { limit: 200 })).items;
+
+  it('gives each care-team organisation a TEAM# item with the GSI keys, the plan status and review date', async () => {
     const nhs = freshNhsNumber();
     await store.patients.enrol(patientRecord(nhs), []);
     const story = new PlanStory(nhs, undefined, [GP_PRACTICE]);
     const created = story.create(gp); // care team: the GP practice, who enrolled the patient
-    story.edit(gp);
+    story.edit(gp, { review: { date: '2027-05-20' } });
     const submitted = story.submit(gp, HOSPICE); // the hospice joins
     story.ratify(hospiceConsultant);
     expect(story.current.careTeam).toEqual([GP_PRACTICE, HOSPICE]);
@@ -255,48 +270,93 @@ describe('care-team projection', () => {
 
     await deliver(...records);
 
-    const team = await db.doc.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        KeyConditionExpression: 'pk = :pk and begins_with(sk, :team)',
-        ExpressionAttributeValues: { ':pk': keys.patient(nhs), ':team': 'TEAM#' },
-        ConsistentRead: true,
-      }),
-    );
-    expect(team.Items).toEqual([
-      {
-        pk: `PATIENT#${nhs}`,
-        sk: `TEAM#${GP_PRACTICE}`,
-        type: 'careTeam',
-        gsi1pk: `ORG#${GP_PRACTICE}`,
-        gsi1sk: `PATIENT#${nhs}`,
-        since: created.at,
-      },
-      {
-        pk: `PATIENT#${nhs}`,
-        sk: `TEAM#${HOSPICE}`,
-        type: 'careTeam',
-        gsi1pk: `ORG#${HOSPICE}`,
-        gsi1sk: `PATIENT#${nhs}`,
-        since: submitted.at,
-      },
-    ]);
-
+    const link = (ods: string, since: string) => ({
+      pk: `PATIENT#${nhs}`,
+      sk: `TEAM#${ods}`,
+      type: 'careTeam',
+      state: 'member',
+      nhsNumber: nhs,
+      organisation: ods,
+      status: 'published',
+      reviewDate: '2027-05-20',
+      revision: 4,
+      since,
+      gsi1pk: `ORG#${ods}`,
+      gsi1sk: `PATIENT#${nhs}`,
+    });
+    expect(await teamItems(nhs)).toEqual([link(GP_PRACTICE, created.at), link(HOSPICE, submitted.at)]);
     // The organisation's patients, through the care-team index.
-    const patients = await db.doc.send(
-      new QueryCommand({
-        TableName: db.tableName,
-        IndexName: table.teamIndex.name,
-        KeyConditionExpression: 'gsi1pk = :org and gsi1sk = :patient',
-        ExpressionAttributeValues: { ':org': keys.organisation(HOSPICE), ':patient': keys.patient(nhs) },
-      }),
+    expect(await listed(HOSPICE)).toContainEqual({
+      nhsNumber: nhs,
+      status: 'published',
+      reviewDate: '2027-05-20',
+    });
+  });
+
+  it('an enrolment links its care team as enrolled, and never over a link a revision made', async () => {
+    const nhs = freshNhsNumber();
+    const record = patientRecord(nhs);
+    await store.patients.enrol(record, []);
+    const profileItem = { pk: keys.patient(nhs), sk: keys.profile, type: 'patient', ...record };
+    await deliver(streamRecord(profileItem));
+    expect(await listed(HOSPICE)).toContainEqual({ nhsNumber: nhs, status: 'enrolled', reviewDate: null });
+
+    const story = new PlanStory(nhs);
+    story.create(hospiceNurse, aboutMe);
+    await deliver(...(await commit(story, 0)));
+    // A redelivered enrolment changes nothing.
+    await deliver(streamRecord(profileItem));
+    expect(await listed(HOSPICE)).toContainEqual({ nhsNumber: nhs, status: 'draft', reviewDate: null });
+    expect(await listed(GP_PRACTICE)).toContainEqual({ nhsNumber: nhs, status: 'draft', reviewDate: null });
+  });
+
+  it('a removed organisation leaves a tombstone out of the index: an older revision redelivered cannot add it back', async () => {
+    const nhs = freshNhsNumber();
+    const story = new PlanStory(nhs, undefined, [GP_PRACTICE]);
+    story.create(gp, aboutMe);
+    story.join(gp, 'RYX21');
+    story.leave(gp, 'RYX21');
+    const records = await commit(story, 0);
+    await deliver(...records);
+
+    expect((await listed('RYX21')).map((p) => p.nhsNumber)).not.toContain(nhs);
+    const tombstone = await get(keys.patient(nhs), keys.team('RYX21'));
+    expect(tombstone).toMatchObject({ state: 'left', revision: 3 });
+    expect(tombstone).not.toHaveProperty('gsi1pk');
+
+    // The revision that added it, delivered again (the stream is at least once): still gone.
+    await deliver(records[1] as DynamoDBRecord, records[0] as DynamoDBRecord);
+    expect((await listed('RYX21')).map((p) => p.nhsNumber)).not.toContain(nhs);
+    expect(await get(keys.patient(nhs), keys.team('RYX21'))).toMatchObject({ state: 'left', revision: 3 });
+    expect(await listed(GP_PRACTICE)).toContainEqual({ nhsNumber: nhs, status: 'draft', reviewDate: null });
+  });
+
+  it("lists an organisation's patients a page at a time, with a cursor only this listing accepts", async () => {
+    const ods = 'RYX31';
+    const nhsNumbers = [freshNhsNumber(), freshNhsNumber(), freshNhsNumber()];
+    for (const nhs of nhsNumbers) {
+      const story = new PlanStory(nhs, undefined, [GP_PRACTICE]);
+      story.create(gp);
+      story.join(gp, ods);
+      await deliver(...(await commit(story, 0)));
+    }
+    const seen: string[] = [];
+    let next: string | undefined;
+    do {
+      const page = await store.worklists.patientsOf(ods, { limit: 2, ...(next && { next }) });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((p) => p.nhsNumber));
+      next = page.next;
+    } while (next);
+    expect(seen.sort()).toEqual([...nhsNumbers].sort());
+    await expect(store.worklists.patientsOf(ods, { limit: 2, next: 'bm90LW91cnM' })).rejects.toThrow(
+      /cursor/,
     );
-    expect(patients.Items).toEqual([expect.objectContaining({ sk: `TEAM#${HOSPICE}`, since: submitted.at })]);
   });
 });
 
 describe('what the consumer ignores', () => {
-  it('writes nothing for access records, profiles, modifications and removals', async () => {
+  it('writes nothing for access records, carer grants, modifications and removals', async () => {
     const nhs = freshNhsNumber();
     const story = new PlanStory(nhs);
     story.create(hospiceNurse);
@@ -311,7 +371,7 @@ describe('what the consumer ignores', () => {
         type: 'access',
         nhsNumber: nhs,
       }),
-      streamRecord({ pk: keys.patient(nhs), sk: keys.profile, type: 'patient', ...patientRecord(nhs) }),
+      streamRecord({ pk: keys.patient(nhs), sk: keys.carerGrant('1'), type: 'carerGrant', grant: {} }),
       streamRecord(submittedItem, 'MODIFY'),
       streamRecord(submittedItem, 'REMOVE'),
     );

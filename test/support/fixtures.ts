@@ -10,6 +10,8 @@ import {
   type CommandContext,
   createPlan,
   editDraft,
+  joinCareTeam,
+  leaveCareTeam,
   type Outcome,
   ratifyPlan,
   recordDeath,
@@ -204,6 +206,18 @@ export class PlanStory {
 
   death(actor: Actor = gp, date = '2026-11-20'): RevisionRecord {
     return this.run('recordDeath', actor, (plan, ctx) => recordDeath(plan, { date, place: 'home' }, ctx));
+  }
+
+  join(actor: Actor, organisation: string, reason = 'referred'): RevisionRecord {
+    return this.run('joinCareTeam', actor, (plan, ctx) =>
+      joinCareTeam(plan, true, { organisation, reason }, ctx),
+    );
+  }
+
+  leave(actor: Actor, organisation: string): RevisionRecord {
+    return this.run('leaveCareTeam', actor, (plan, ctx) =>
+      leaveCareTeam(plan, { gpPractice: GP_PRACTICE }, { organisation }, ctx),
+    );
   }
 
   /** create, then `versions` times: edit, submit, ratify. */

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dynamoAudit } from '../../functions/platform/store/audit.ts';
+import { dynamoCarers } from '../../functions/platform/store/carers.ts';
 import { dynamoDeliveries } from '../../functions/platform/store/deliveries.ts';
 import { dynamoOrganisations } from '../../functions/platform/store/organisations.ts';
 import { dynamoPatients } from '../../functions/platform/store/patients.ts';
@@ -11,6 +12,7 @@ export const dynamoStore = (client: DynamoDBDocumentClient, tableName: string) =
   patients: dynamoPatients(client, tableName),
   plans: dynamoPlans(client, tableName),
   audit: dynamoAudit(client, tableName),
+  carers: dynamoCarers(client, tableName),
   organisations: dynamoOrganisations(client, tableName),
   deliveries: dynamoDeliveries(client, tableName),
   worklists: dynamoWorklists(client, tableName),

@@ -73,6 +73,7 @@ describe('the OpenAPI document', () => {
       'Urgent care',
       'FHIR',
       'Audit',
+      'Care network',
       'Worklists',
       'Organisations',
       'Service',

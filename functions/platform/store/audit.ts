@@ -8,12 +8,17 @@ import { tableQuery } from './query.ts';
 /** A source of the access log read to its end. */
 const done = '~';
 
+/** A carer's read or change: for whom, under which grant. */
+const onBehalf = (item: StoredItem) =>
+  item.onBehalfOf ? { onBehalfOf: item.onBehalfOf as string, grantId: item.grantId as string } : {};
+
 const readEntry = (item: StoredItem): AccessLogEntry => ({
   at: item.at as string,
   actor: item.actor as ActorRef,
   action: item.action as string,
   purpose: (item.purpose as string | null) ?? null,
   breakGlass: item.breakGlass === true,
+  ...onBehalf(item),
 });
 
 const changeEntry = (item: StoredItem): AccessLogEntry => ({
@@ -22,11 +27,30 @@ const changeEntry = (item: StoredItem): AccessLogEntry => ({
   action: item.command as string,
   purpose: null,
   breakGlass: false,
+  ...onBehalf(item),
 });
+
+const grantEntry = (item: StoredItem): AccessLogEntry => ({
+  at: item.at as string,
+  actor: item.by as ActorRef,
+  action: item.type === 'carerRevocation' ? 'revokeCarer' : 'grantCarer',
+  purpose: null,
+  breakGlass: false,
+  ...onBehalf(item),
+});
+
+/** The access log's sources, each a range of the patient's partition: reads, plan revisions, carer grants. */
+const sources = {
+  reads: { prefix: keys.accessPrefix, who: 'actor', entry: readEntry },
+  changes: { prefix: keys.revisionPrefix, who: 'by', entry: changeEntry },
+  grants: { prefix: keys.carerPrefix, who: 'by', entry: grantEntry },
+} as const;
+type Source = keyof typeof sources;
 
 /**
  * `PATIENT#<nhs>` / `ACCESS#<at>#<id>`, break-glass reads also under `BREAKGLASS#<ods>` in the
- * `byOrganisation` index. The access log reads the plan's revisions too: each is a change.
+ * `byOrganisation` index. The access log reads the plan's revisions and the carer grants and
+ * revocations too: each is a change.
  */
 export const dynamoAccessRecords = (
   client: DynamoDBDocumentClient,
@@ -58,20 +82,20 @@ export const dynamoAudit = (client: DynamoDBDocumentClient, tableName: string): 
   const query = tableQuery(client, tableName);
   return {
     ...dynamoAccessRecords(client, tableName),
-    /** Access records and revisions merged by time; the cursor keeps a position in each. */
+    /** Access records, revisions and grants merged by time; the cursor keeps a position in each. */
     async accessLog(nhsNumber, page, organisation) {
       const resumesAt = (prefix: string) => (v: string) => v === done || v === '' || v.startsWith(prefix);
-      const after = decodeCursor(page.next, {
-        reads: resumesAt(keys.accessPrefix),
-        changes: resumesAt(keys.revisionPrefix),
-      });
+      const after = decodeCursor(
+        page.next,
+        Object.fromEntries(Object.entries(sources).map(([name, { prefix }]) => [name, resumesAt(prefix)])),
+      );
       const pk = keys.patient(nhsNumber);
       /**
        * Reads a source until it has more than a page of entries or is exhausted. With both sources
        * read that far, the newest page of their union is the newest page of the whole log, even
        * when a filter leaves most of what DynamoDB reads behind.
        */
-      const source = async (prefix: string, position: string | undefined, who: 'actor' | 'by') => {
+      const read = async (prefix: string, position: string | undefined, who: 'actor' | 'by') => {
         const items: StoredItem[] = [];
         if (position === done) return { items, lastSk: undefined };
         let lastSk = position;
@@ -96,35 +120,30 @@ export const dynamoAudit = (client: DynamoDBDocumentClient, tableName: string): 
         } while (lastSk && items.length <= page.limit);
         return { items, lastSk };
       };
-      const [reads, changes] = await Promise.all([
-        source(keys.accessPrefix, after?.reads, 'actor'),
-        source(keys.revisionPrefix, after?.changes, 'by'),
-      ]);
-      const entries = [
-        ...reads.items.map((item) => ({
-          from: 'reads' as const,
-          sk: item.sk as string,
-          entry: readEntry(item),
-        })),
-        ...changes.items.map((item) => ({
-          from: 'changes' as const,
-          sk: item.sk as string,
-          entry: changeEntry(item),
-        })),
-      ]
+      const names = Object.keys(sources) as Source[];
+      const results = await Promise.all(
+        names.map((name) => read(sources[name].prefix, after?.[name], sources[name].who)),
+      );
+      const entries = names
+        .flatMap((from, i) =>
+          (results[i]?.items ?? []).map((item) => ({
+            from,
+            sk: item.sk as string,
+            entry: sources[from].entry(item),
+          })),
+        )
         .sort((a, b) => (a.entry.at < b.entry.at ? 1 : a.entry.at > b.entry.at ? -1 : 0))
         .slice(0, page.limit);
       // Where each source resumes: after the last entry taken from it, or past what it has read when all was taken.
-      const position = (
-        from: 'reads' | 'changes',
-        read: { items: unknown[]; lastSk: string | undefined },
-      ) => {
+      const position = (from: Source, result: { items: unknown[]; lastSk: string | undefined }) => {
         const taken = entries.filter((e) => e.from === from);
-        if (taken.length === read.items.length) return read.lastSk ?? done;
+        if (taken.length === result.items.length) return result.lastSk ?? done;
         return taken.at(-1)?.sk ?? after?.[from] ?? '';
       };
-      const nextCursor = { reads: position('reads', reads), changes: position('changes', changes) };
-      const finished = nextCursor.reads === done && nextCursor.changes === done;
+      const nextCursor = Object.fromEntries(
+        names.map((name, i) => [name, position(name, results[i] ?? { items: [], lastSk: undefined })]),
+      );
+      const finished = Object.values(nextCursor).every((p) => p === done);
       return { items: entries.map((e) => e.entry), ...(!finished && { next: encodeCursor(nextCursor) }) };
     },
 

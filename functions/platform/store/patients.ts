@@ -9,7 +9,14 @@ export const dynamoPatients = (client: DynamoDBDocumentClient, tableName: string
     const { Item } = await client.send(
       new GetCommand({ TableName: tableName, Key: { pk: keys.patient(nhsNumber), sk: keys.profile } }),
     );
-    return Item ? { profile: Item.profile, careTeam: Item.careTeam, enrolledAt: Item.enrolledAt } : null;
+    return Item
+      ? {
+          profile: Item.profile,
+          careTeam: Item.careTeam,
+          ...(Item.careTeamDetails && { careTeamDetails: Item.careTeamDetails }),
+          enrolledAt: Item.enrolledAt,
+        }
+      : null;
   },
 
   /** One conditional put: the profile exists once. */

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { Plan } from '../../../domain/plan.ts';
-import type { Worklists } from '../ports.ts';
+import { type Plan, planStatus } from '../../../domain/plan.ts';
+import type { OrganisationPatient, Worklists } from '../ports.ts';
 import { keys, table } from '../table.ts';
 import { decodeCursor, pageQuery, startsWith } from './cursor.ts';
 import { tableQuery } from './query.ts';
@@ -13,6 +13,50 @@ const waitingAt = (plan: Plan): string | undefined =>
 
 /** Stream records are redelivered for at most 24 hours; a week is ample. */
 const tombstoneSeconds = 7 * 24 * 60 * 60;
+
+/** The review date in force: the published version's, else the draft's. */
+const reviewDateOf = (plan: Plan): string | null =>
+  (plan.published?.sections.review ?? plan.draft?.sections.review)?.date ?? null;
+
+/**
+ * A care-team link only over an older one: a link without a revision (written before links kept
+ * one) is older than any. The enrolment's links are revision 0.
+ */
+const newerLink = (revision: number) => ({
+  ConditionExpression: 'attribute_not_exists(#revision) OR #revision < :rev',
+  ExpressionAttributeNames: { '#revision': 'revision' },
+  ExpressionAttributeValues: { ':rev': revision },
+});
+
+/** `PATIENT#<nhs>` / `TEAM#<ods>`: in the `byOrganisation` index under `ORG#<ods>` while a member. */
+const memberLink = (
+  nhs: string,
+  ods: string,
+  link: Omit<OrganisationPatient, 'nhsNumber'>,
+  revision: number,
+  since: string,
+) => ({
+  pk: keys.patient(nhs),
+  sk: keys.team(ods),
+  type: 'careTeam',
+  state: 'member',
+  nhsNumber: nhs,
+  organisation: ods,
+  ...link,
+  revision,
+  since,
+  [table.teamIndex.partitionKey]: keys.organisation(ods),
+  [table.teamIndex.sortKey]: keys.patient(nhs),
+});
+
+const settle = async (writes: Promise<unknown>[]): Promise<void> => {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find(
+    (r): r is PromiseRejectedResult =>
+      r.status === 'rejected' && r.reason?.name !== 'ConditionalCheckFailedException',
+  );
+  if (failed) throw failed.reason;
+};
 
 /**
  * `ORG#<ods>` / `AWAITING#<nhs>` (the ratification worklist) and `PATIENT#<nhs>` / `TEAM#<ods>`
@@ -72,7 +116,23 @@ export const dynamoWorklists = (client: DynamoDBDocumentClient, tableName: strin
         ),
       );
     }
-    for (const ods of plan.careTeam.filter((o) => !previous?.careTeam.includes(o))) {
+    // Every member's link carries the plan's status and review date as of this revision.
+    const link = { status: planStatus(plan), reviewDate: reviewDateOf(plan) };
+    for (const ods of plan.careTeam) {
+      const since = plan.careTeamDetails?.[ods]?.since ?? plan.createdAt;
+      writes.push(
+        client.send(
+          new PutCommand({
+            TableName,
+            Item: memberLink(nhs, ods, link, plan.revision, since),
+            ...newerLink(plan.revision),
+          }),
+        ),
+      );
+    }
+    // A removed organisation's link stays as a tombstone, out of the index, keeping the revision:
+    // a late redelivery of an older revision cannot put the patient back on its list.
+    for (const ods of previous?.careTeam.filter((o) => !plan.careTeam.includes(o)) ?? []) {
       writes.push(
         client.send(
           new PutCommand({
@@ -81,20 +141,31 @@ export const dynamoWorklists = (client: DynamoDBDocumentClient, tableName: strin
               pk: keys.patient(nhs),
               sk: keys.team(ods),
               type: 'careTeam',
-              [table.teamIndex.partitionKey]: keys.organisation(ods),
-              [table.teamIndex.sortKey]: keys.patient(nhs),
-              since: at,
+              state: 'left',
+              revision: plan.revision,
+              [table.timeToLive]: Math.floor(Date.parse(at) / 1000) + tombstoneSeconds,
             },
+            ...newerLink(plan.revision),
           }),
         ),
       );
     }
-    const results = await Promise.allSettled(writes);
-    const failed = results.find(
-      (r): r is PromiseRejectedResult =>
-        r.status === 'rejected' && r.reason?.name !== 'ConditionalCheckFailedException',
+    await settle(writes);
+  },
+
+  async projectEnrolment(nhsNumber, careTeam, at) {
+    await settle(
+      careTeam.map((ods) =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: memberLink(nhsNumber, ods, { status: 'enrolled', reviewDate: null }, 0, at),
+            // Revision 0: never over a link any revision made.
+            ConditionExpression: 'attribute_not_exists(sk)',
+          }),
+        ),
+      ),
     );
-    if (failed) throw failed.reason;
   },
   ...dynamoWorklistReader(client, tableName),
 });
@@ -103,7 +174,7 @@ export const dynamoWorklists = (client: DynamoDBDocumentClient, tableName: strin
 export const dynamoWorklistReader = (
   client: DynamoDBDocumentClient,
   tableName: string,
-): Pick<Worklists, 'awaitingRatification'> => {
+): Pick<Worklists, 'awaitingRatification' | 'patientsOf'> => {
   const query = tableQuery(client, tableName);
   return {
     async awaitingRatification(organisation, page) {
@@ -129,6 +200,36 @@ export const dynamoWorklistReader = (
           submittedAt: item.submittedAt,
           submittedBy: item.submittedBy,
           ...(item.clinician && { clinician: item.clinician }),
+        }),
+      );
+    },
+
+    /** One Query of the `byOrganisation` index: only members' links are in it, tombstones are not. */
+    async patientsOf(organisation, page) {
+      const index = table.teamIndex;
+      const after = decodeCursor(page.next, {
+        pk: startsWith('PATIENT#'),
+        sk: startsWith('TEAM#'),
+        [index.sortKey]: startsWith('PATIENT#'),
+      });
+      return pageQuery(
+        query,
+        {
+          IndexName: index.name,
+          KeyConditionExpression: '#gpk = :gpk',
+          ExpressionAttributeNames: { '#gpk': index.partitionKey },
+          ExpressionAttributeValues: { ':gpk': keys.organisation(organisation) },
+          ...(after && {
+            ExclusiveStartKey: { ...after, [index.partitionKey]: keys.organisation(organisation) },
+          }),
+        },
+        page.limit,
+        (item) => ({ pk: item.pk, sk: item.sk, [index.sortKey]: item[index.sortKey] }),
+        (item): OrganisationPatient => ({
+          nhsNumber: item.nhsNumber ?? String(item.pk).slice('PATIENT#'.length),
+          // A link projected before links carried a status reads as enrolled until the plan's next revision.
+          status: item.status ?? 'enrolled',
+          reviewDate: item.reviewDate ?? null,
         }),
       );
     },

@@ -41,8 +41,14 @@ export const citizen = (role: CitizenRole, nhsNumber = NHS, id = `${role}-${nhsN
   proofingLevel: 'P9',
 });
 
+/** A carer's own NHS number: a carer signs in as themselves. */
+export const CARER_NHS = '9990000042';
 export const patient = citizen('patient');
-export const carer = citizen('carer');
+/** A carer acting for the patient under an active co-author grant (domain/carers.ts `actingFor`). */
+export const carer: CitizenActor = {
+  ...citizen('carer', CARER_NHS),
+  proxy: { nhsNumber: NHS, grantId: '1', access: 'co-author' },
+};
 export const stranger = citizen('patient', OTHER_NHS);
 export const gp = staff('gp', GP_PRACTICE);
 export const otherGp = staff('gp', OTHER_PRACTICE);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Actor } from '../../../domain/actor.ts';
+import { type Actor, actorRef } from '../../../domain/actor.ts';
 import type { DomainEvent } from '../../../domain/events.ts';
 import {
   type CommandContext,
@@ -210,6 +210,7 @@ describe('createPlan', () => {
         updatedBy: { id: patient.id, role: 'patient' },
       },
       careTeam: [GP_PRACTICE],
+      careTeamDetails: {},
       authors: [],
       withdrawal: null,
       death: null,
@@ -231,7 +232,7 @@ describe('createPlan', () => {
   });
 
   it.each([
-    ['a carer', carer, 'self', patientSections(), [GP_PRACTICE, HOSPICE], []],
+    ['a carer', carer, 'proxyCoAuthor', patientSections(), [GP_PRACTICE, HOSPICE], []],
     [
       'a hospice nurse of the enrolling hospice',
       hospiceNurse,
@@ -269,7 +270,7 @@ describe('createPlan', () => {
     [
       'a carer writing treatment and review',
       carer,
-      'self',
+      'proxyCoAuthor',
       { treatment: { ceiling: 'comfort' }, review: { date: '2027-01-01' } },
       /treatment, review sections/,
     ],
@@ -386,7 +387,7 @@ describe('editDraft', () => {
       'a carer writing consent',
       states.draft,
       carer,
-      'self',
+      'proxyCoAuthor',
       { consent: { status: 'given', date: TODAY } },
       'Forbidden',
     ],
@@ -410,7 +411,14 @@ describe('editDraft', () => {
       { personal: {} },
       'PlanStateConflict',
     ],
-    ['the carer, while submitted', states.submitted, carer, 'self', { personal: {} }, 'PlanStateConflict'],
+    [
+      'the carer, while submitted',
+      states.submitted,
+      carer,
+      'proxyCoAuthor',
+      { personal: {} },
+      'PlanStateConflict',
+    ],
     [
       'the authoring nurse, while submitted',
       states.hospiceSubmitted,
@@ -493,7 +501,7 @@ describe('submitPlan', () => {
     const returned = ok(
       returnPlan(states.submitted(), { comments: 'add a phone number' }, ctxOf(gp, 'careTeam')),
     );
-    const again = ok(submitPlan(returned, { organisation: GP_PRACTICE }, ctxOf(carer, 'self')));
+    const again = ok(submitPlan(returned, { organisation: GP_PRACTICE }, ctxOf(carer, 'proxyCoAuthor')));
     expect(again.draft?.state).toBe('submitted');
     expect(again.draft?.comments).toBeUndefined();
     expect(again.draft?.submittedBy).toEqual({ id: carer.id, role: 'carer' });
@@ -785,7 +793,7 @@ describe('withdrawPlan', () => {
     ['no plan', (): Plan | null => null, patient, 'self', 'NotFound'],
     ['a withdrawn plan', states.withdrawn, patient, 'self', 'PlanStateConflict'],
     ['a closed plan', states.closed, patient, 'self', 'PlanStateConflict'],
-    ['a carer', states.published, carer, 'self', 'Forbidden'],
+    ['a carer', states.published, carer, 'proxyCoAuthor', 'Forbidden'],
     ['a nurse', states.published, staff('nurse', GP_PRACTICE), 'careTeam', 'Forbidden'],
     ['a ratifier outside the care team', states.published, otherGp, 'none', 'Forbidden'],
     ['a paramedic', states.published, paramedic, 'urgentCare', 'Forbidden'],
@@ -972,7 +980,7 @@ describe('recordDeath', () => {
     ['a nurse', states.published, staff('nurse', GP_PRACTICE), 'careTeam', 'Forbidden'],
     ['a care home', states.published, careHome, 'careTeam', 'Forbidden'],
     ['the patient', states.published, patient, 'self', 'Forbidden'],
-    ['a carer', states.published, carer, 'self', 'Forbidden'],
+    ['a carer', states.published, carer, 'proxyCoAuthor', 'Forbidden'],
     ['a gp outside the care team', states.published, otherGp, 'none', 'Forbidden'],
     ['a gp by break-glass', states.published, otherGp, 'breakGlass', 'Forbidden'],
   ] as const)('refuses %s', (_, plan, actor, relationship, kind) => {
@@ -1041,7 +1049,20 @@ describe('enrolPatient', () => {
     (_, actor, relationship, careTeam) => {
       const { value, events } = accepted(enrolPatient(profile, ctxOf(actor, relationship, { now: LATER })));
       // Whoever enrols the patient joins their care team, with the GP practice.
-      expect(value).toEqual({ profile, careTeam });
+      expect(value).toMatchObject({ profile, careTeam });
+      expect(value.careTeamDetails[GP_PRACTICE]).toEqual({
+        reason: 'gp_practice',
+        since: LATER,
+        addedBy: actorRef(actor),
+      });
+      for (const ods of careTeam.filter((o) => o !== GP_PRACTICE)) {
+        expect(value.careTeamDetails[ods]).toEqual({
+          reason: 'added',
+          since: LATER,
+          addedBy: actorRef(actor),
+          note: 'enrolled the patient',
+        });
+      }
       expect(events).toEqual([
         {
           id: 'id-1',
@@ -1064,7 +1085,7 @@ describe('enrolPatient', () => {
 
   it.each([
     ['another patient', stranger, 'none'],
-    ['their carer (docs/api.md: patient or clinicians only)', carer, 'self'],
+    ['their carer (docs/api.md: patient or clinicians only)', carer, 'proxyCoAuthor'],
     ['a care home', careHome, 'careTeam'],
     ['a paramedic', paramedic, 'urgentCare'],
     ['an ed clinician', edClinician, 'urgentCare'],

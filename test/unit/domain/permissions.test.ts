@@ -29,7 +29,15 @@ import {
   staff,
 } from './fixtures.ts';
 
-const relationships: readonly Relationship[] = ['self', 'careTeam', 'urgentCare', 'breakGlass', 'none'];
+const relationships: readonly Relationship[] = [
+  'self',
+  'proxyRead',
+  'proxyCoAuthor',
+  'careTeam',
+  'urgentCare',
+  'breakGlass',
+  'none',
+];
 const commands: readonly CommandName[] = [
   'enrol',
   'create',
@@ -39,6 +47,10 @@ const commands: readonly CommandName[] = [
   'return',
   'withdraw',
   'recordDeath',
+  'joinCareTeam',
+  'leaveCareTeam',
+  'grantCarer',
+  'revokeCarer',
 ];
 
 /** An actor of any role: citizens act for NHS, staff work at the GP practice. */
@@ -61,7 +73,14 @@ const anyStaff: readonly Relationship[] = ['careTeam', 'urgentCare', 'breakGlass
 const contributor: Expected = {
   reads: ['careTeam', 'breakGlass'],
   writes: 'all',
-  commands: { enrol: anyStaff, create: ['careTeam'], edit: ['careTeam'], submit: ['careTeam'] },
+  commands: {
+    enrol: anyStaff,
+    create: ['careTeam'],
+    edit: ['careTeam'],
+    submit: ['careTeam'],
+    joinCareTeam: ['careTeam'],
+    leaveCareTeam: ['careTeam'],
+  },
   accessLog: null,
 };
 const ratifier: Expected = {
@@ -72,6 +91,8 @@ const ratifier: Expected = {
     return: ['careTeam'],
     withdraw: ['careTeam'],
     recordDeath: ['careTeam'],
+    grantCarer: ['careTeam'],
+    revokeCarer: ['careTeam'],
   },
 };
 const careTeamReader: Expected = {
@@ -92,11 +113,29 @@ const expected: Record<Role, Expected> = {
   patient: {
     reads: ['self'],
     writes: 'patient',
-    commands: { ...patientCommands, enrol: ['self'], withdraw: ['self'] },
+    commands: {
+      ...patientCommands,
+      enrol: ['self'],
+      withdraw: ['self'],
+      leaveCareTeam: ['self'],
+      grantCarer: ['self'],
+      revokeCarer: ['self'],
+    },
     accessLog: 'all',
   },
-  // docs/api.md: enrolment is by the patient (own NHS number) or a clinician, not a carer.
-  carer: { reads: ['self'], writes: 'patient', commands: patientCommands, accessLog: 'all' },
+  // docs/domain.md "Carers": a carer acts only under the patient's grant; co-author writes and
+  // submits, read only reads; neither enrols nor withdraws; either may end their own grant.
+  carer: {
+    reads: ['proxyRead', 'proxyCoAuthor'],
+    writes: 'patient',
+    commands: {
+      create: ['proxyCoAuthor'],
+      edit: ['proxyCoAuthor'],
+      submit: ['proxyCoAuthor'],
+      revokeCarer: ['proxyRead', 'proxyCoAuthor'],
+    },
+    accessLog: 'all',
+  },
   gp: ratifier,
   consultant: ratifier,
   specialist_nurse: ratifier,
@@ -167,7 +206,12 @@ describe('mayCommand: every role, command and relationship', () => {
     expect(mayCommand(staff('care_home', CARE_HOME), 'edit', 'careTeam')?.reason).toBe(
       'a care_home may not edit a plan',
     );
-    expect(mayCommand(citizen('carer'), 'withdraw', 'self')?.reason).toBe('a carer may not withdraw a plan');
+    expect(mayCommand(citizen('carer'), 'withdraw', 'proxyCoAuthor')?.reason).toBe(
+      'a carer may not withdraw a plan',
+    );
+    expect(mayCommand(citizen('carer'), 'edit', 'proxyRead')?.reason).toBe(
+      'your grant does not let you edit a plan',
+    );
     expect(mayCommand(staff('nurse', HOSPICE), 'ratify', 'careTeam')?.reason).toBe(
       'a nurse may not ratify a plan',
     );
@@ -255,7 +299,7 @@ describe('maySeeDraft', () => {
 
   it.each([
     ['the patient', citizen('patient'), 'self', true],
-    ['their carer', citizen('carer'), 'self', true],
+    ['their carer', citizen('carer'), 'proxyRead', true],
     ['another patient', citizen('patient', OTHER_NHS), 'none', false],
     ["a nurse of the authors' organisation", staff('nurse', HOSPICE), 'careTeam', true],
     ["a consultant of the authors' organisation", staff('consultant', HOSPICE), 'careTeam', true],
@@ -284,19 +328,27 @@ describe('maySeeDraft', () => {
 describe('accessLogScope: every role under every relationship', () => {
   it.each(roleByRelationship)('%s, %s', (role, relationship) => {
     const scope = expected[role].accessLog;
-    const want = scope === 'all' ? (relationship === 'self' ? 'all' : null) : scope;
+    const forThePatient = ['self', 'proxyRead', 'proxyCoAuthor'].includes(relationship);
+    const want = scope === 'all' ? (forThePatient ? 'all' : null) : scope;
     expect(accessLogScope(actorOf(role), relationship)).toBe(want);
   });
 });
 
 describe('relationshipOf', () => {
   const patientRecord = { nhsNumber: NHS, careTeam: [GP_PRACTICE, HOSPICE] };
+  const proxy = (access: 'read' | 'co-author', forNhs = NHS): Actor => ({
+    ...citizen('carer', OTHER_NHS),
+    proxy: { nhsNumber: forNhs, grantId: '1', access },
+  });
 
   it.each([
     ['the patient, own NHS number', citizen('patient'), undefined, 'self'],
-    ['the carer, for the patient', citizen('carer'), undefined, 'self'],
+    ['a carer with a co-author grant', proxy('co-author'), undefined, 'proxyCoAuthor'],
+    ['a carer with a read grant', proxy('read'), undefined, 'proxyRead'],
+    ['a carer without a grant', citizen('carer', OTHER_NHS), undefined, 'none'],
+    ['a carer whose own NHS number it is, without a grant', citizen('carer'), undefined, 'none'],
+    ["a carer with another patient's grant", proxy('co-author', OTHER_NHS), undefined, 'none'],
     ['a patient, another NHS number', citizen('patient', OTHER_NHS), undefined, 'none'],
-    ['a carer, for another patient', citizen('carer', OTHER_NHS), undefined, 'none'],
     ['a citizen never breaks glass', citizen('patient', OTHER_NHS), 'an emergency, honestly', 'none'],
     ['a gp of the GP practice', staff('gp', GP_PRACTICE), undefined, 'careTeam'],
     ['a nurse of the hospice', staff('nurse', HOSPICE), undefined, 'careTeam'],

@@ -1,9 +1,31 @@
-import { readWorklist, reviewBreakGlass } from '../../../domain/access.ts';
+import { readAccessLog, readPlan, readWorklist, reviewBreakGlass } from '../../../domain/access.ts';
 import type { StaffRole } from '../../../domain/actor.ts';
-import { editDraft, ratifyPlan, returnPlan } from '../../../domain/lifecycle.ts';
+import { actingFor, type GrantRecord, grantCarer, revokeCarer } from '../../../domain/carers.ts';
+import {
+  createPlan,
+  editDraft,
+  enrolPatient,
+  leaveCareTeam,
+  ratifyPlan,
+  returnPlan,
+  submitPlan,
+  withdrawPlan,
+} from '../../../domain/lifecycle.ts';
 import { maySeeDraft, relationshipOf } from '../../../domain/permissions.ts';
 import type { Draft, Plan } from '../../../domain/plan.ts';
-import { AMBULANCE, ctxOf, GP_PRACTICE, HOSPICE, NHS, NOW, planFixture, staff } from './fixtures.ts';
+import {
+  AMBULANCE,
+  CARER_NHS,
+  citizen,
+  ctxOf,
+  GP_PRACTICE,
+  HOSPICE,
+  NHS,
+  NOW,
+  OTHER_NHS,
+  planFixture,
+  staff,
+} from './fixtures.ts';
 
 /**
  * docs/domain.md "Who is who", written out by hand (not from domain/permissions.ts): for a member
@@ -117,5 +139,131 @@ export const decisionsOf = (role: StaffRole): Decisions => {
     breakGlassReports: reviewBreakGlass(actor).ok,
     urgentCare:
       relationshipOf(staff(role, AMBULANCE), { nhsNumber: NHS, careTeam: [GP_PRACTICE] }) === 'urgentCare',
+  };
+};
+
+/**
+ * docs/domain.md "Carers", written out by hand: what a carer (signed in as themselves) may do for
+ * the patient, by the grant the patient gave them. An expired or a revoked grant is no grant.
+ */
+export type CarerDecisions = {
+  readPlan: boolean;
+  seeDraft: boolean;
+  create: boolean;
+  editPatientSection: boolean;
+  editClinicianSection: boolean;
+  submit: boolean;
+  withdraw: boolean;
+  enrol: boolean;
+  ratify: boolean;
+  readAccessLog: boolean;
+  revokeOwnGrant: boolean;
+  grantAnotherCarer: boolean;
+  removeFromCareTeam: boolean;
+};
+export const carerGrantKinds = ['none', 'read', 'coAuthor', 'expired', 'revoked'] as const;
+export type CarerGrantKind = (typeof carerGrantKinds)[number];
+
+const noAccess: CarerDecisions = {
+  readPlan: false,
+  seeDraft: false,
+  create: false,
+  editPatientSection: false,
+  editClinicianSection: false,
+  submit: false,
+  withdraw: false,
+  enrol: false,
+  ratify: false,
+  readAccessLog: false,
+  revokeOwnGrant: false,
+  grantAnotherCarer: false,
+  removeFromCareTeam: false,
+};
+const reader: CarerDecisions = {
+  ...noAccess,
+  readPlan: true,
+  seeDraft: true,
+  readAccessLog: true,
+  revokeOwnGrant: true,
+};
+export const carers: Record<CarerGrantKind, CarerDecisions> = {
+  none: noAccess,
+  read: reader,
+  coAuthor: { ...reader, create: true, editPatientSection: true, submit: true },
+  expired: noAccess,
+  revoked: noAccess,
+};
+
+const grantOf = (kind: CarerGrantKind): GrantRecord[] => {
+  if (kind === 'none') return [];
+  const grant = {
+    id: '1',
+    nhsNumber: NHS,
+    carer: { nhsNumber: CARER_NHS, name: 'Ruth Byron' },
+    relationship: 'daughter',
+    legalBasis: 'patient-consent' as const,
+    access: kind === 'read' ? ('read' as const) : ('co-author' as const),
+    ...(kind === 'expired' && { until: '2026-11-20' }),
+    grantedBy: { id: 'patient', role: 'patient' as const },
+    grantedAt: '2026-11-01T10:00:00.000Z',
+  };
+  const revocation =
+    kind === 'revoked'
+      ? { grantId: '1', revokedBy: grant.grantedBy, revokedAt: '2026-11-02T10:00:00.000Z', reason: 'ended' }
+      : null;
+  return [{ grant, revocation }];
+};
+
+/** What the domain decides today for a carer with this kind of grant, on the patient's plan as it stands. */
+export const carerDecisionsOf = (kind: CarerGrantKind): CarerDecisions => {
+  const grants = grantOf(kind);
+  const actor = actingFor(citizen('carer', CARER_NHS), NHS, grants, NOW);
+  const relationship = relationshipOf(actor, { nhsNumber: NHS, careTeam: [GP_PRACTICE, HOSPICE] });
+  const ctx = ctxOf(actor, relationship);
+  const drafted = planFixture({ careTeam: [GP_PRACTICE, HOSPICE], authors: [GP_PRACTICE], draft: draft() });
+  const published = planFixture({
+    careTeam: [GP_PRACTICE, HOSPICE],
+    published: {
+      version: 1,
+      sections: {},
+      ratifiedBy: { id: 'gp', role: 'gp', organisation: GP_PRACTICE },
+      ratifiedAt: NOW,
+    },
+  });
+  const profile = {
+    nhsNumber: NHS,
+    name: { given: 'Ada', family: 'Byron' },
+    birthDate: '1941-02-11',
+    postcode: 'SW1A 1AA',
+    gpPractice: GP_PRACTICE,
+  };
+  const enrolled = { careTeam: [GP_PRACTICE, HOSPICE] };
+  const own = grants[0] ?? null;
+  return {
+    readPlan: readPlan(actor, NHS, { enrolled, plan: published }).ok,
+    seeDraft: maySeeDraft(actor, relationship, drafted),
+    create: createPlan(null, { nhsNumber: NHS, ...enrolled }, { aboutMe: { whatMattersToMe: 'x' } }, ctx).ok,
+    editPatientSection: editDraft(drafted, { aboutMe: { whatMattersToMe: 'the sea' } }, ctx).ok,
+    editClinicianSection: editDraft(drafted, { treatment: { ceiling: 'comfort' } }, ctx).ok,
+    submit: submitPlan(drafted, { organisation: GP_PRACTICE }, ctx).ok,
+    withdraw: withdrawPlan(published, { reason: 'the family asked' }, ctx).ok,
+    enrol: enrolPatient(profile, ctx).ok,
+    ratify: ratifyPlan(drafted, {}, ctx).ok,
+    readAccessLog: readAccessLog(actor, NHS).ok,
+    revokeOwnGrant: own !== null && revokeCarer(own, 'moving abroad', ctx).ok,
+    grantAnotherCarer: grantCarer(
+      NHS,
+      true,
+      grants,
+      {
+        carer: { nhsNumber: OTHER_NHS, name: 'Tom Byron' },
+        relationship: 'son',
+        legalBasis: 'patient-consent',
+        access: 'read',
+      },
+      ctx,
+    ).ok,
+    removeFromCareTeam: leaveCareTeam(published, { gpPractice: GP_PRACTICE }, { organisation: HOSPICE }, ctx)
+      .ok,
   };
 };

@@ -1,13 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { StaffActor } from '../../../domain/actor.ts';
+import type { CitizenActor, StaffActor } from '../../../domain/actor.ts';
+import { grantCarer, revokeCarer } from '../../../domain/carers.ts';
 import { type DomainEvent, type EventType, raise } from '../../../domain/events.ts';
 import {
   type CommandContext,
   createPlan,
   editDraft,
   enrolPatient,
+  joinCareTeam,
+  leaveCareTeam,
   type Outcome,
   ratifyPlan,
   recordDeath,
@@ -51,7 +54,10 @@ const secret = {
   reason: 'withdrawal reason: her nephew objects to sharing',
   deathReason: 'transferred for intractable seizures',
   deathPlaceText: 'St Swithun hospice garden room',
+  carerName: 'Perpetua Quartermaine-Vane',
+  carerRelationship: 'goddaughter from Lindisfarne',
 };
+const CARER_NHS = '9990000042';
 
 const gp: StaffActor = {
   kind: 'staff',
@@ -94,7 +100,7 @@ const profile: PatientProfile = {
 
 /** A fixed clock and id source: every run makes the same events. */
 let step = 0;
-const ctx = (actor: StaffActor, relationship: Relationship = 'careTeam'): CommandContext => {
+const ctx = (actor: StaffActor | CitizenActor, relationship: Relationship = 'careTeam'): CommandContext => {
   step += 1;
   const n = step;
   let k = 0;
@@ -141,6 +147,44 @@ ok(
     ctx(gp),
   ),
 );
+// The care network: a hospice joins and a care home leaves; the patient grants a carer, who ends it.
+const hospice = 'H12345';
+plan = ok(joinCareTeam(ratifiedTwice, true, { organisation: hospice, reason: secret.note }, ctx(gp)));
+ok(
+  leaveCareTeam(plan, { gpPractice: GP_PRACTICE }, { organisation: hospice, reason: secret.reason }, ctx(gp)),
+);
+const patientActor: CitizenActor = {
+  kind: 'citizen',
+  id: 'patient-1',
+  role: 'patient',
+  nhsNumber: NHS,
+  proofingLevel: 'P9',
+};
+const granted = ok(
+  grantCarer(
+    NHS,
+    true,
+    [],
+    {
+      carer: { nhsNumber: CARER_NHS, name: secret.carerName },
+      relationship: secret.carerRelationship,
+      legalBasis: 'patient-consent',
+      access: 'co-author',
+      until: '2027-06-01',
+    },
+    ctx(patientActor, 'self'),
+  ),
+);
+const carerActor: CitizenActor = {
+  kind: 'citizen',
+  id: 'carer-1',
+  role: 'carer',
+  nhsNumber: CARER_NHS,
+  proofingLevel: 'P9',
+  proxy: { nhsNumber: NHS, grantId: granted.id, access: 'co-author' },
+};
+ok(revokeCarer({ grant: granted, revocation: null }, secret.reason, ctx(carerActor, 'proxyCoAuthor')));
+
 const accessCtx = ctx(edClinician, 'breakGlass');
 events.push(
   raise(
@@ -189,7 +233,7 @@ const ofType = <T extends EventType>(type: T) => events.filter((e) => e.type ===
 describe('event catalogue: details of real domain events', () => {
   it('the story raises every detail-type in the catalogue, each event with a distinct id', () => {
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(eventTypes));
-    expect(eventTypes).toHaveLength(12);
+    expect(eventTypes).toHaveLength(16);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 

@@ -53,6 +53,13 @@ describe('POST /patients', () => {
     expect(await store.patients.get(NHS)).toEqual({
       profile: profile(),
       careTeam: [GP_PRACTICE], // the enrolling GP's practice is the patient's own
+      careTeamDetails: {
+        [GP_PRACTICE]: {
+          reason: 'gp_practice',
+          since: response.body?.enrolledAt,
+          addedBy: { id: 'gp-1', role: 'gp', organisation: GP_PRACTICE },
+        },
+      },
       enrolledAt: response.body?.enrolledAt,
     });
   });
