@@ -90,13 +90,25 @@ describe('the seed’s plans as FHIR documents', () => {
 
 describe('GET /patients/{nhs}/plan/fhir', () => {
   const nhs = testNhsNumber(300);
+  // A carer signs in with their own NHS number and reads by the patient's grant.
+  const carerNhs = testNhsNumber(303);
   beforeAll(async () => {
     await publishedPlan(nhs);
+    const granted = await api.call('POST', `/patients/${nhs}/carers`, {
+      token: api.token({ role: 'patient', nhs }),
+      json: {
+        carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
+        relationship: 'daughter',
+        legalBasis: 'patient-consent',
+        access: 'read',
+      },
+    });
+    expect(granted.status).toBe(201);
   });
 
   it.each([
     ['the patient', () => api.token({ role: 'patient', nhs }), {}],
-    ['a carer', () => api.token({ role: 'carer', nhs }), {}],
+    ['a carer by the patient’s grant', () => api.token({ role: 'carer', nhs: carerNhs }), {}],
     ['the GP (care team)', () => api.token({ role: 'gp', org: GP_PRACTICE }), {}],
     ['a paramedic', () => api.token({ role: 'paramedic', org: 'RRU' }), {}],
     ['an NHS 111 call handler', () => api.token({ role: 'call_handler', org: 'NHS111' }), {}],
@@ -125,6 +137,7 @@ describe('GET /patients/{nhs}/plan/fhir', () => {
     ['a privacy officer', () => api.token({ role: 'privacy_officer', org: GP_PRACTICE })],
     ['an admin', () => api.token({ role: 'admin', org: GP_PRACTICE })],
     ['another patient', () => api.token({ role: 'patient', nhs: testNhsNumber(301) })],
+    ['a carer with no grant from this patient', () => api.token({ role: 'carer', nhs: testNhsNumber(304) })],
   ])('%s may not: 403, and nothing is logged', async (_, token) => {
     const before = await api.call('GET', `/patients/${nhs}/access-log`, {
       token: api.token({ role: 'patient', nhs }),
