@@ -1,4 +1,4 @@
-import type { PlanCommandName, ReadAction } from './actions.ts';
+import type { LaunchAction, PlanCommandName, ReadAction } from './actions.ts';
 import { type Actor, type ActorRef, actorRef, onBehalfOf } from './actor.ts';
 import { type DomainEvent, raise } from './events.ts';
 import {
@@ -177,7 +177,7 @@ export type AccessRecord = {
   id: string;
   at: string;
   actor: ActorRef;
-  action: ReadAction;
+  action: ReadAction | LaunchAction;
   purpose: string | null;
   breakGlass: boolean;
   breakGlassReason?: string;

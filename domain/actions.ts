@@ -38,6 +38,9 @@ export const readActions = [
 ] as const;
 export type ReadAction = (typeof readActions)[number];
 
+/** A user launched from a host system into one patient's record (domain/launch.ts). */
+export type LaunchAction = 'launched';
+
 /**
  * The public `action` of an access-log entry or break-glass report. Clients depend on these
  * words: add new ones, never rename or remove one.
@@ -63,7 +66,9 @@ const accessLogActions = {
   leaveCareTeam: 'removed an organisation from the care team',
   grantCarer: 'granted a carer access to act for the patient',
   revokeCarer: "revoked a carer's access",
-} as const satisfies Record<ReadAction | PlanCommandName | CarerCommandName, string>;
+  launched:
+    'opened the record from a host system (token exchange): `via` names the host system, the actor the user and their organisation',
+} as const satisfies Record<ReadAction | PlanCommandName | CarerCommandName | LaunchAction, string>;
 
 export type AccessLogAction = keyof typeof accessLogActions;
 

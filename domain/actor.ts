@@ -45,6 +45,11 @@ export type StaffActor = {
   role: StaffRole;
   organisation: string;
   name?: string;
+  /**
+   * Launched from a host system (domain/launch.ts): the service's own token, exchanged for the
+   * host's assertion, about this one patient only.
+   */
+  launch?: { hostSystem: string; patient: string };
 };
 
 /** An admin of the whole service rather than of one organisation: it manages any registry entry, and nothing else. */
@@ -79,7 +84,14 @@ export type Actor = StaffActor | CitizenActor | ServiceAdminActor;
 
 /** Who did something, as recorded on revisions, access records and events: ids, never names. */
 export const ActorRef = /* @__PURE__ */ z
-  .object({ id: z.string(), role: Role, organisation: z.optional(z.string()) })
+  .object({
+    id: z.string(),
+    role: Role,
+    organisation: z.optional(z.string()),
+    via: z.optional(z.string()).register(z.globalRegistry, {
+      description: 'The host system the user was launched from (token exchange), when they were',
+    }),
+  })
   .register(z.globalRegistry, { id: 'ActorRef' });
 export type ActorRef = z.infer<typeof ActorRef>;
 
@@ -91,5 +103,10 @@ export const onBehalfOf = (actor: Actor): { onBehalfOf: string; grantId: string 
 
 export const actorRef = (actor: Actor): ActorRef =>
   actor.kind === 'staff'
-    ? { id: actor.id, role: actor.role, organisation: actor.organisation }
+    ? {
+        id: actor.id,
+        role: actor.role,
+        organisation: actor.organisation,
+        ...(actor.launch && { via: actor.launch.hostSystem }),
+      }
     : { id: actor.id, role: actor.role };

@@ -86,6 +86,16 @@ export type EventDetails = {
     grantedBy: ActorRef;
   };
   'Carer.Revoked': { nhsNumber: string; grantId: string; revokedBy: ActorRef };
+  /** A user launched from a host system into one patient's record: their session's facts, never their name. */
+  'Session.Launched': {
+    nhsNumber: string;
+    accessId: string;
+    user: ActorRef;
+    hostSystem: string;
+    hostRole: string;
+    sessionId: string;
+    expiresAt: string;
+  };
   /** A registry entry written: which fields changed and, for addresses (organisational, never a patient's), from what to what. */
   'Organisation.Updated': {
     ods: string;

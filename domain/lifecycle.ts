@@ -2,6 +2,7 @@ import type { CommandName, PlanCommandName } from './actions.ts';
 import { type Actor, actorRef } from './actor.ts';
 import { ukDate } from './calendar.ts';
 import { type DomainEvent, raise } from './events.ts';
+import { refuseOutsideLaunch } from './launch.ts';
 import {
   isRatifierOf,
   isSharedWith,
@@ -92,7 +93,9 @@ export type EnrolledPatient = {
 };
 
 export const enrolPatient = (profile: PatientProfile, ctx: CommandContext): Outcome<EnrolledPatient> => {
-  const refusal = mayCommand(ctx.actor, 'enrol', ctx.relationship);
+  // A session launched for one patient enrols that patient only.
+  const refusal =
+    refuseOutsideLaunch(ctx.actor, profile.nhsNumber) ?? mayCommand(ctx.actor, 'enrol', ctx.relationship);
   if (refusal) return refuse(refusal);
   const event = raise(
     'Patient.Enrolled',

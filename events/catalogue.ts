@@ -188,6 +188,22 @@ export const detailSchemas = {
     grantId: z.string(),
     revokedBy: ActorRef,
   }),
+  'Session.Launched': /* @__PURE__ */ z.object({
+    ...envelope,
+    nhsNumber,
+    accessId: z
+      .string()
+      .register(z.globalRegistry, { description: "The launch's entry in the patient's access log" }),
+    user: ActorRef,
+    hostSystem: z
+      .string()
+      .register(z.globalRegistry, { description: 'The registered host system the user was launched from' }),
+    hostRole: z.string().register(z.globalRegistry, {
+      description: "The host's role code for the user (e.g. a national RBAC job role code), as it sent it",
+    }),
+    sessionId: z.string().register(z.globalRegistry, { description: "The service token's `jti`" }),
+    expiresAt: z.iso.datetime(),
+  }),
   'Organisation.Updated': /* @__PURE__ */ z.object({
     ...envelope,
     ods: z.string().check(z.regex(odsCodePattern)),

@@ -55,6 +55,7 @@ export const subscriptions: readonly Subscription[] = [
         'CarePlan.Withdrawn',
         'Patient.Died',
         'CarePlan.Accessed',
+        'Session.Launched',
         'Organisation.Updated',
         'CareTeam.Joined',
         'CareTeam.Left',

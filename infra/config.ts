@@ -44,6 +44,8 @@ export type ServiceConfig = {
    * (`/.well-known/jwks.json`) until what they signed has expired (docs/design.md).
    */
   previousSigningKeys: string[];
+  /** The `aud` of host systems' assertions, and the `iss` and `aud` of the service's own tokens. */
+  serviceIdentifier: string;
   throttle: { rateLimit: number; burstLimit: number };
   /** p99 latency, in milliseconds, above which the API latency alarm fires. */
   latencyAlarmMs: number;
@@ -126,6 +128,14 @@ const kmsKeyArns = (raw: string | undefined): string[] => {
       );
   }
   return arns;
+};
+
+const identifier = (raw: string): string => {
+  if (!/^[\w:./-]{3,200}$/.test(raw))
+    throw new ConfigError(
+      'serviceIdentifier must be 3 to 200 letters, digits and : . / - _ (e.g. urgent-care-plans)',
+    );
+  return raw;
 };
 
 /**
@@ -236,6 +246,7 @@ export function readConfig(
       return hours;
     })(),
     previousSigningKeys: kmsKeyArns(get('previousSigningKeys', 'PREVIOUS_SIGNING_KEYS')),
+    serviceIdentifier: identifier(get('serviceIdentifier', 'SERVICE_IDENTIFIER') ?? 'urgent-care-plans'),
     throttle: {
       rateLimit: whole(get('throttleRate', 'THROTTLE_RATE'), 'throttleRate', 50),
       burstLimit: whole(get('throttleBurst', 'THROTTLE_BURST'), 'throttleBurst', 100),

@@ -12,6 +12,7 @@ import { consumerFunctions, streamConsumers } from '../functions/consumers/consu
 import { type HttpFunctionName, httpFunctions, routes } from '../functions/http/routes.ts';
 import { env } from '../functions/platform/config.ts';
 import { allowedOriginsFromEnv, preflightHeaders } from '../functions/platform/cors.ts';
+import type { TrustedIssuer } from '../functions/platform/identity.ts';
 import { createLogger } from '../functions/platform/logger.ts';
 import { problemBody, titleOf } from '../functions/platform/problem.ts';
 import { logRequest } from '../functions/platform/request-log.ts';
@@ -29,6 +30,8 @@ export type LocalRuntimeOptions = {
   /** Keep the data in memory (tests); otherwise it persists under dataDir. */
   inMemory?: boolean;
   allowedOrigins?: string;
+  /** Issuers trusted beside the dev issuer (a national identity's, say): tests. */
+  extraTrustedIssuers?: TrustedIssuer[];
   /** The table stream's consumers by name and entry module: those of consumers.ts unless given. */
   streamConsumers?: Readonly<Record<string, string>>;
 };
@@ -96,7 +99,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // s3rver accepts only its own access key; dynalite accepts any.
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    [env.TRUSTED_ISSUERS]: JSON.stringify(issuer.trustedIssuers),
+    [env.TRUSTED_ISSUERS]: JSON.stringify([...issuer.trustedIssuers, ...(options.extraTrustedIssuers ?? [])]),
     // The service's own signing key: a key file here, where AWS has a KMS key.
     [env.SIGNING_KEY_FILE]: serviceKeyFile(options.dataDir),
     [env.ALLOWED_ORIGINS]: options.allowedOrigins ?? process.env.ALLOWED_ORIGINS ?? 'http://localhost:5173',

@@ -1,5 +1,6 @@
 import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import type { Sections } from '../domain/sections.ts';
+import { demoHost, demoHostId } from './demo-host.ts';
 import { issueDevToken } from './dev-issuer.ts';
 import { LocalError, locate, shellWord, signingDataDir, withDataDir } from './instance.ts';
 
@@ -112,6 +113,8 @@ async function seed(): Promise<void> {
     name: 'Nurse B Okafor',
   });
 
+  await registerDemoHost(call, dataDir, token({ role: 'admin', sub: 'seed' }));
+
   const numbers = testRangeNumbers();
   // The carer's own NHS number (a carer signs in as themselves): the one after the demo patients'.
   const afterDemo = testRangeNumbers();
@@ -222,6 +225,16 @@ async function seed(): Promise<void> {
     process.stdout.write(`${nhs}  ${person.story}${carerNote}\n`);
   }
   process.stdout.write(`seeded ${demo.length} patients into ${baseUrl}\n`);
+}
+
+/** The demo host system (local/demo-host.ts), registered or brought up to date: `npm run launch` signs as it. */
+async function registerDemoHost(call: ReturnType<typeof caller>, dataDir: string, as: string): Promise<void> {
+  const path = `/host-systems/${demoHostId}`;
+  const current = await call({ method: 'GET', path, as }).catch((error: unknown) => {
+    if (error instanceof RequestFailed && error.status === 404) return undefined;
+    throw error;
+  });
+  await call({ method: 'PUT', path, as, body: await demoHost(dataDir).entry(), revision: current?.revision });
 }
 
 try {

@@ -88,6 +88,9 @@ export const AccessLog = /* @__PURE__ */ pageOf(
       grantId: z.optional(z.string()).register(z.globalRegistry, {
         description: "A carer's read or change: the grant they acted under",
       }),
+      via: z.optional(z.string()).register(z.globalRegistry, {
+        description: 'The host system the user was launched from (token exchange), when they were',
+      }),
     })
     .register(z.globalRegistry, { id: 'AccessLogEntry' }),
   'AccessLog',
@@ -174,3 +177,44 @@ export const ServiceKeys = /* @__PURE__ */ z
     ),
   })
   .register(z.globalRegistry, { id: 'ServiceKeys' });
+
+/** POST /token (RFC 8693 token exchange), form-encoded as RFC 6749 §4.1.3 has it. */
+export const TokenRequest = /* @__PURE__ */ z
+  .object({
+    grant_type: z.literal('urn:ietf:params:oauth:grant-type:token-exchange'),
+    subject_token: z.string().register(z.globalRegistry, {
+      description:
+        'The host system’s assertion: a JWT (RS256 or ES256, `kid` from its keys) with `iss` (the host system’s id), `sub` (the user), `aud` (this service), `exp` (at most 5 minutes ahead), `iat`, a single-use `jti`, `ods`, `role` (the host’s role code), `patient` (NHS number) and optionally `name`',
+    }),
+    subject_token_type: z.literal('urn:ietf:params:oauth:token-type:jwt'),
+    requested_token_type: z.optional(z.literal('urn:ietf:params:oauth:token-type:access_token')),
+  })
+  .register(z.globalRegistry, { id: 'TokenRequest' });
+
+export const TokenResponse = /* @__PURE__ */ z
+  .object({
+    access_token: z.string().register(z.globalRegistry, {
+      description:
+        'A JWT the service signs (ES256, verify with `/.well-known/jwks.json`): send it as `Authorization: Bearer`. It is about `patient` only.',
+    }),
+    issued_token_type: z.literal('urn:ietf:params:oauth:token-type:access_token'),
+    token_type: z.literal('Bearer'),
+    expires_in: z.int().register(z.globalRegistry, { description: 'Seconds: 900', example: 900 }),
+    patient: z.string().register(z.globalRegistry, {
+      description: 'The one patient the token is about',
+      example: '9434765919',
+    }),
+  })
+  .register(z.globalRegistry, { id: 'TokenResponse' });
+
+/** RFC 6749 §5.2's error, with the members of an RFC 9457 problem beside it. */
+export const TokenError = /* @__PURE__ */ z
+  .object({
+    error: z.enum(['invalid_request', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type']),
+    error_description: z.string(),
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+  })
+  .register(z.globalRegistry, { id: 'TokenError' });

@@ -8,6 +8,7 @@ import {
 } from 'zod-openapi';
 import { OdsCode } from '../../domain/actor.ts';
 import { CarerGrantRequest, CarerGrantView } from '../../domain/carers.ts';
+import { HostSystem, HostSystemId, RegisteredHostSystem } from '../../domain/host-system.ts';
 import { NhsNumber } from '../../domain/nhs-number.ts';
 import { Organisation, RegisteredOrganisation } from '../../domain/organisation.ts';
 import { PatientProfile, PublishedVersion } from '../../domain/plan.ts';
@@ -30,6 +31,9 @@ import {
   RevokeCarerBody,
   ServiceKeys,
   SubmitBody,
+  TokenError,
+  TokenRequest,
+  TokenResponse,
   VersionList,
   WithdrawBody,
   Worklist,
@@ -74,8 +78,13 @@ export const tags = [
     description: 'The registry of organisations by ODS code: where notifications are sent. Admins only.',
   },
   {
+    name: 'Launch',
+    description:
+      'Opening a patient’s plan from inside a host system (EMIS Web, say) with no second login: the host signs an assertion about its user and the patient, and exchanges it for a token of this service’s, about that patient only (RFC 8693). Host systems are registered by a service administrator.',
+  },
+  {
     name: 'Service',
-    description: 'Liveness and this reference, without a token.',
+    description: 'Liveness, this reference and the service’s public keys, without a token.',
   },
 ] as const;
 type Tag = (typeof tags)[number]['name'];
@@ -98,6 +107,10 @@ type Operation = {
   /** Also answers 201, with the same body and headers, when the write created the thing. */
   created?: string;
   body?: z.ZodMiniType;
+  /** The body's media type when it is not JSON. */
+  bodyMediaType?: string;
+  /** Its errors are RFC 6749 §5.2's (400, `application/json`), not problems. */
+  oauthErrors?: z.ZodMiniType;
   query?: z.ZodMiniObject;
   /** The answers particular to this operation; the ones every route of its kind shares are added below. */
   errors?: Partial<Record<ErrorStatus, string>>;
@@ -522,6 +535,36 @@ export const operations: Record<RouteKey, Operation> = {
       404: 'No organisation with this ODS code is registered',
     },
   },
+  exchangeToken: {
+    tag: 'Launch',
+    summary: 'Exchange a host system’s assertion for a token (launch)',
+    description:
+      'RFC 8693 token exchange, form-encoded. The assertion is checked against its host system’s registered keys (by `kid`), its `aud` against this service, its `exp` (at most 5 minutes ahead), its `ods` against the organisations the host may speak for and its `role` against the host’s role map; its `jti` is accepted once. The answer is a token the service signs itself, valid 15 minutes, about the assertion’s `patient` only: used on any other patient (its carers and care team included), or on a worklist, an organisation’s patients, a report or a registry, it is 403. The launch is in the patient’s access log (`launched`, `via` the host system) and on the bus (`Session.Launched`), and so is every read made with the token. Errors are RFC 6749’s, never a 5xx: `invalid_request` (the form), `unsupported_grant_type`, `invalid_grant` (the assertion: unknown host, bad signature or key, expired or too long-lived, wrong audience, replayed, unmapped role), `unauthorized_client` (an ODS code the host may not speak for).',
+    body: TokenRequest,
+    bodyMediaType: 'application/x-www-form-urlencoded',
+    oauthErrors: TokenError,
+    ok: { status: 200, description: 'The service’s token, about one patient', schema: TokenResponse },
+  },
+  putHostSystem: {
+    tag: 'Launch',
+    summary: 'Register or replace a host system',
+    description:
+      'A host system that may launch users by token exchange: its name, its public keys (`jwks` inline, or `jwksUri` over https), the ODS codes it may speak for, and its role codes mapped to this service’s roles. Without `If-Match` it registers (201); with the entry’s `ETag` it replaces it whole (200). Kept as revisions. Service administrators only.',
+    body: HostSystem,
+    created: 'Registered',
+    ok: { status: 200, description: 'Replaced (or unchanged)', schema: RegisteredHostSystem },
+    errors: {
+      403: 'Not a service administrator',
+      428: 'Replacing an entry without If-Match',
+    },
+  },
+  getHostSystem: {
+    tag: 'Launch',
+    summary: 'A registered host system',
+    description: 'The host system’s entry, with its `ETag` for replacing it. Service administrators only.',
+    ok: { status: 200, description: 'The host system', schema: RegisteredHostSystem },
+    errors: { 403: 'Not a service administrator', 404: 'No host system with this id is registered' },
+  },
   getServiceKeys: {
     tag: 'Service',
     summary: 'The service’s public signing keys',
@@ -595,7 +638,11 @@ const pathParams = (route: RouteEntry) =>
       })
     : route.path.includes('{ods}')
       ? z.object({ ods: odsParam() })
-      : undefined;
+      : route.path.includes('{id}')
+        ? z.object({
+            id: HostSystemId.clone().register(z.globalRegistry, { description: 'The host system’s id' }),
+          })
+        : undefined;
 
 const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
   const op = operations[route.key];
@@ -665,11 +712,18 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
   const responses: Record<number, ZodOpenApiResponseObject | undefined> = {
     [op.ok.status]: success(op.ok.description),
     ...(op.created && { 201: success(op.created) }),
-    ...(validated && {
-      400: problem(
-        'The request is not valid: `errors` lists each problem as `{path, message}`' +
-          (errors[400] ? `; ${errors[400]}` : ''),
-      ),
+    ...(validated &&
+      !op.oauthErrors && {
+        400: problem(
+          'The request is not valid: `errors` lists each problem as `{path, message}`' +
+            (errors[400] ? `; ${errors[400]}` : ''),
+        ),
+      }),
+    ...(op.oauthErrors && {
+      400: {
+        description: 'Refused: RFC 6749 §5.2’s `error` and `error_description`, beside a problem’s members',
+        content: { 'application/json': { schema: op.oauthErrors } },
+      },
     }),
     ...(route.auth && {
       401: problem(
@@ -697,8 +751,9 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
     }),
     ...(op.body && {
       413: problem('The body is larger than 64 KiB, or would make the plan too large'),
-      415: problem('The body is not JSON: send `Content-Type: application/json`'),
     }),
+    ...(op.body &&
+      !op.bodyMediaType && { 415: problem('The body is not JSON: send `Content-Type: application/json`') }),
     422:
       errors[422] || idempotent
         ? problem(
@@ -725,7 +780,12 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
       ...(Object.keys(header.shape).length > 0 && { header }),
       ...(Object.keys(query.shape).length > 0 && { query }),
     },
-    ...(op.body && { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } }),
+    ...(op.body && {
+      requestBody: {
+        required: true,
+        content: { [op.bodyMediaType ?? 'application/json']: { schema: op.body } },
+      },
+    }),
     responses: Object.fromEntries(
       Object.entries(responses).filter(([, r]) => r !== undefined),
     ) as ZodOpenApiResponsesObject,
@@ -735,7 +795,7 @@ const operationFor = (route: RouteEntry): ZodOpenApiOperationObject => {
 const overview = `One shared urgent care plan per patient near the end of life: preferred place of death, CPR decision, ceiling of treatment, anticipatory medicines, key contacts and what matters to them. Patients and clinicians write it, a clinician ratifies it, and it is shared in real time with everyone who may be called in a crisis.
 
 ## Signing in
-Every operation but those under *Service* needs \`Authorization: Bearer <JWT>\`: NHS CIS2 for staff, NHS login at identity proofing level P9 for patients and carers. On one machine, \`npm run token -- --role gp --org A81001\` prints a token the local service trusts.
+Every operation but those under *Service* needs \`Authorization: Bearer <JWT>\`: NHS CIS2 for staff, NHS login at identity proofing level P9 for patients and carers. On one machine, \`npm run token -- --role gp --org A81001\` prints a token the local service trusts. A clinician in a registered host system (EMIS Web, say) needs no login of their own: the host’s signed assertion is exchanged at \`POST /token\` for a token of this service’s, about one patient (*Launch*).
 
 ## Changing a plan
 A plan, and an organisation’s registry entry, carry an \`ETag\`: the revision. A change sends it back in \`If-Match\`: without it the answer is 428, and if the plan or entry changed meanwhile, 412 with the current revision. No update is ever lost. Care-team changes are the exception: adding or removing one organisation commutes with any other change, so they take no \`If-Match\` and are retried on the newest revision.

@@ -16,6 +16,7 @@ export const httpFunctions = {
   summary: 'functions/http/summary.ts',
   organisations: 'functions/http/organisations.ts',
   tokens: 'functions/http/tokens.ts',
+  hostSystems: 'functions/http/host-systems.ts',
 } as const;
 export type HttpFunctionName = keyof typeof httpFunctions;
 
@@ -40,6 +41,11 @@ export type RouteSpec = {
   purpose?: true;
   /** A list: `?limit=` and `?next=`. */
   paged?: true;
+  /**
+   * The patient it is about is in its body, not its path: the handler checks a launched session's
+   * patient (domain/launch.ts). Any other route without `{nhs}` is about no one patient.
+   */
+  patientInBody?: true;
 };
 
 const breakGlassRead = { reads: { 'Break-Glass': 'optional' }, purpose: true } as const;
@@ -57,6 +63,7 @@ export const routeTable = {
     auth: true,
     reads: { 'Idempotency-Key': 'optional' },
     sends: ['Location'],
+    patientInBody: true,
   },
   getPatient: { method: 'GET', path: '/patients/{nhs}', fn: 'patients', auth: true, ...breakGlassRead },
   createPlan: {
@@ -230,6 +237,23 @@ export const routeTable = {
     sends: ['ETag'],
   },
   getServiceKeys: { method: 'GET', path: '/.well-known/jwks.json', fn: 'tokens', auth: false },
+  // Public: the host's signed assertion is the credential (RFC 8693 token exchange).
+  exchangeToken: { method: 'POST', path: '/token', fn: 'tokens', auth: false },
+  putHostSystem: {
+    method: 'PUT',
+    path: '/host-systems/{id}',
+    fn: 'hostSystems',
+    auth: true,
+    reads: { 'If-Match': 'optional' },
+    sends: ['ETag'],
+  },
+  getHostSystem: {
+    method: 'GET',
+    path: '/host-systems/{id}',
+    fn: 'hostSystems',
+    auth: true,
+    sends: ['ETag'],
+  },
 } as const satisfies Record<string, RouteSpec>;
 
 /** A route's stable key: its operationId in the OpenAPI document. */

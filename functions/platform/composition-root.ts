@@ -1,4 +1,3 @@
-import { KMSClient } from '@aws-sdk/client-kms';
 import {
   ConfigurationError,
   env,
@@ -12,6 +11,8 @@ import type {
   Audit,
   Carers,
   Deliveries,
+  HostSystems,
+  Launches,
   Organisations,
   Patients,
   Plans,
@@ -19,10 +20,10 @@ import type {
   Worklists,
 } from './ports.ts';
 import { keyFileSigner } from './signing/key-file.ts';
-import { kmsSigner } from './signing/kms.ts';
 import { dynamoAccessRecords, dynamoAudit } from './store/audit.ts';
 import { dynamoCarers } from './store/carers.ts';
 import { dynamoDeliveries } from './store/deliveries.ts';
+import { dynamoHostSystems, dynamoLaunches } from './store/host-systems.ts';
 import { dynamoOrganisations } from './store/organisations.ts';
 import { dynamoPatients } from './store/patients.ts';
 import { dynamoPlans, dynamoRevisions } from './store/plans.ts';
@@ -67,15 +68,34 @@ export const worklistReader = /* @__PURE__ */ once(
 );
 export const carers = /* @__PURE__ */ once((): Carers => dynamoCarers(documentClient(), tableName()));
 
+export const hostSystems = /* @__PURE__ */ once(
+  (): HostSystems => dynamoHostSystems(documentClient(), tableName()),
+);
+export const launches = /* @__PURE__ */ once((): Launches => dynamoLaunches(documentClient(), tableName()));
+
+/**
+ * The KMS signer, its SDK client loaded on first use: every function that verifies tokens holds a
+ * signer for the service's own public keys, and most never meet a token of the service's.
+ */
+const lazyKmsSigner = (keyId: string, previousKeyIds: readonly string[]): ServiceSigner => {
+  let made: Promise<ServiceSigner> | undefined;
+  const signer = () => {
+    made ??= Promise.all([import('@aws-sdk/client-kms'), import('./signing/kms.ts')]).then(
+      ([{ KMSClient }, { kmsSigner }]) =>
+        kmsSigner({ client: new KMSClient({ maxAttempts: 3 }), keyId, previousKeyIds }),
+    );
+    return made;
+  };
+  return {
+    sign: async (payload, options) => (await signer()).sign(payload, options),
+    publicKeys: async () => (await signer()).publicKeys(),
+  };
+};
+
 /** The service signing key: the KMS key when SIGNING_KEY_ID is set (AWS), else the key file (one machine). */
 export const serviceSigner = /* @__PURE__ */ once((): ServiceSigner => {
   const keyId = signingKeyId();
-  if (keyId)
-    return kmsSigner({
-      client: new KMSClient({ maxAttempts: 3 }),
-      keyId,
-      previousKeyIds: previousSigningKeys(),
-    });
+  if (keyId) return lazyKmsSigner(keyId, previousSigningKeys());
   const keyFile = signingKeyFile();
   if (keyFile) return keyFileSigner({ keyFile, previousKeyFiles: previousSigningKeys() });
   throw new ConfigurationError(

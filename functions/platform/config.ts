@@ -21,6 +21,7 @@ export const env = {
   SIGNING_KEY_ID: 'SIGNING_KEY_ID',
   SIGNING_KEY_FILE: 'SIGNING_KEY_FILE',
   PREVIOUS_SIGNING_KEYS: 'PREVIOUS_SIGNING_KEYS',
+  SERVICE_IDENTIFIER: 'SERVICE_IDENTIFIER',
   POWERTOOLS_SERVICE_NAME: 'POWERTOOLS_SERVICE_NAME',
   POWERTOOLS_LOG_LEVEL: 'POWERTOOLS_LOG_LEVEL',
 } as const;
@@ -135,3 +136,12 @@ export const signingKeyFile = /* @__PURE__ */ setting(env.SIGNING_KEY_FILE, (raw
  * expired: KMS key ids or ARNs in AWS, key files on one machine (a comma list).
  */
 export const previousSigningKeys = /* @__PURE__ */ setting(env.PREVIOUS_SIGNING_KEYS, list);
+
+/**
+ * The service's identifier: the `aud` a host system's assertion is for, and the `iss` and `aud` of
+ * the tokens the service signs itself.
+ */
+export const serviceIdentifier = /* @__PURE__ */ setting(
+  env.SERVICE_IDENTIFIER,
+  (raw) => raw ?? 'urgent-care-plans',
+);

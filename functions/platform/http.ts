@@ -7,6 +7,7 @@ import httpRouterHandler from '@middy/http-router';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Actor } from '../../domain/actor.ts';
+import { refuseOutsideLaunch } from '../../domain/launch.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
 import {
   type HttpFunctionName,
@@ -16,10 +17,18 @@ import {
   type RouteKeyOf,
   routeTable,
 } from '../http/routes.ts';
+import { serviceSigner } from './composition-root.ts';
+import { serviceIdentifier } from './config.ts';
 import { allowedOriginsFromEnv, corsAllowHeaders, corsExposeHeaders, preflightHeaders } from './cors.ts';
-import { createTokenVerifier, InsufficientProofing, trustedIssuers, Unauthenticated } from './identity.ts';
+import {
+  createTokenVerifier,
+  InsufficientProofing,
+  trustedIssuers,
+  Unauthenticated,
+  UnmappedRole,
+} from './identity.ts';
 import { logger } from './logger.ts';
-import { badRequest, HttpProblem, problemBody, titleOf } from './problem.ts';
+import { badRequest, HttpProblem, problemBody, problemFromRefusal, titleOf } from './problem.ts';
 import { requestLog } from './request-log.ts';
 
 /** Requests larger than this are refused before parsing: no plan comes near it. */
@@ -51,18 +60,41 @@ export type Bindings<F extends HttpFunctionName> = { [K in RouteKeyOf<F>]: { han
 
 let verifier: ReturnType<typeof createTokenVerifier> | undefined;
 const tokenVerifier = () => {
-  verifier ??= createTokenVerifier(trustedIssuers());
+  // The service's own tokens (after a launch) are trusted beside the configured issuers.
+  verifier ??= createTokenVerifier(trustedIssuers(), {
+    issuer: serviceIdentifier(),
+    audience: serviceIdentifier(),
+    publicKeys: () => serviceSigner().publicKeys(),
+  });
   return verifier;
 };
 
 const defined = (record: Record<string, string | undefined> | null | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(record ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
 
-/** Wraps a route that needs a signed-in user: 401 without a valid token, 403 below NHS login P9. */
+/**
+ * The patient a route is about, for a session launched for one patient (domain/launch.ts): the
+ * path's, or null for a route about no one patient. A route whose patient is in its body
+ * (`patientInBody`) is checked by its handler.
+ */
+const launchScopeRefusal = (actor: Actor, route: RouteEntry, params: Record<string, string>) => {
+  if (route.patientInBody) return null;
+  return refuseOutsideLaunch(
+    actor,
+    route.path.includes('{nhs}') ? normaliseNhsNumber(params.nhs ?? '') : null,
+  );
+};
+
+/**
+ * Wraps a route that needs a signed-in user: 401 without a valid token, 403 below NHS login P9,
+ * with an unmapped national role, or with a launched session's token about another patient.
+ */
 export const authenticated =
   (handle: (request: ApiRequest) => Promise<ApiResponse>): BoundHandler =>
   async (event, context, route) => {
     const actor = await tokenVerifier().verify(event.headers?.authorization);
+    const outside = launchScopeRefusal(actor, route, defined(event.pathParameters));
+    if (outside) throw problemFromRefusal(outside);
     return handle({
       event,
       context,
@@ -194,7 +226,8 @@ export const toProblem = (error: unknown): Problem => {
   }
   if (error instanceof Unauthenticated)
     return problem(401, error.message, {}, { 'WWW-Authenticate': 'Bearer' });
-  if (error instanceof InsufficientProofing) return problem(403, error.message);
+  if (error instanceof InsufficientProofing || error instanceof UnmappedRole)
+    return problem(403, error.message);
   const e = error as {
     name?: string;
     statusCode?: number;
@@ -269,7 +302,11 @@ const withHeadAndPreflight = (routes: Route[]) => [
 export const httpApi = <F extends HttpFunctionName>(
   fn: F,
   bindings: Bindings<F>,
-  options: { securityHeaders?: Parameters<typeof httpSecurityHeaders>[0] } = {},
+  options: {
+    securityHeaders?: Parameters<typeof httpSecurityHeaders>[0];
+    /** `raw`: the handlers read the body themselves (a form-encoded OAuth request), no JSON parsing. */
+    body?: 'json' | 'raw';
+  } = {},
 ) => {
   const routes: Route[] = Object.entries(bindings as Record<RouteKey, { handler: BoundHandler }>).map(
     ([key, { handler }]) => {
@@ -298,7 +335,7 @@ export const httpApi = <F extends HttpFunctionName>(
     .use(headWithoutBody())
     .use(problemJson())
     .use(bodyLimit())
-    .use(jsonBody())
+    .use(options.body === 'raw' ? [] : [jsonBody()])
     .handler(
       httpRouterHandler({
         routes: withHeadAndPreflight(routes),

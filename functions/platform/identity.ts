@@ -65,7 +65,24 @@ export type TrustedIssuer = {
   jwksUri: string;
   /** Inline public keys: when present they are the only keys trusted, nothing is fetched. */
   jwks?: Jwks;
+  /**
+   * National identities (staff only): the role is a code of the issuer's (a national RBAC job role
+   * code such as R8000), mapped to ours by `roles`; a token whose code is not mapped is 403.
+   * Without `roles` the token's `role` claim is one of our roles.
+   */
+  roles?: Record<string, StaffRole>;
+  /** The claim holding the role code (default `role`); a value `S8000:G8000:R8000` maps by its last part too. */
+  roleClaim?: string;
+  /** The claim holding the user's ODS code (default `ods`). */
+  odsClaim?: string;
 };
+
+const roleMap: Check = (v) =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.keys(v).length > 0 &&
+  Object.values(v).every(oneOf(staffRoles));
 
 const trustedIssuerShape: Record<keyof TrustedIssuer, Check> = {
   kind: oneOf(['staff', 'citizen']),
@@ -73,6 +90,9 @@ const trustedIssuerShape: Record<keyof TrustedIssuer, Check> = {
   audience: text,
   jwksUri: url,
   jwks: optional((v) => isJwks(v as Parameters<typeof isJwks>[0])),
+  roles: optional(roleMap),
+  roleClaim: optional(text),
+  odsClaim: optional(text),
 };
 
 /** Reads the JSON array of trusted issuers from `TRUSTED_ISSUERS`. */
@@ -90,6 +110,10 @@ export function trustedIssuersFromEnv(env: Record<string, string | undefined>): 
   json.forEach((issuer, i) => {
     const bad = failing(trustedIssuerShape, issuer);
     if (bad.length > 0) throw new Error(`TRUSTED_ISSUERS[${i}] is invalid: ${bad.join(', ')}`);
+    if (issuer.kind !== 'staff' && (issuer.roles || issuer.roleClaim || issuer.odsClaim))
+      throw new Error(
+        `TRUSTED_ISSUERS[${i}] is invalid: roles, roleClaim and odsClaim are for staff issuers`,
+      );
   });
   return json as TrustedIssuer[];
 }
@@ -106,6 +130,18 @@ export class Unauthenticated extends Error {
   constructor(reason: string) {
     super(reason);
     this.reason = reason;
+  }
+}
+
+/** A national identity whose role code the issuer's settings do not map: 403, with the code (never who). */
+export class UnmappedRole extends Error {
+  override readonly name = 'UnmappedRole';
+  constructor(code: string | undefined) {
+    super(
+      code === undefined
+        ? 'the token carries no role code: this service cannot tell what you may do'
+        : `national role code ${code} is not mapped to a role of this service: ask your organisation's admin or the service desk`,
+    );
   }
 }
 
@@ -133,26 +169,48 @@ const citizenClaims = {
 
 export type TokenVerifier = { verify(authorizationHeader: string | undefined): Promise<Actor> };
 
-export function createTokenVerifier(issuers: TrustedIssuer[]): TokenVerifier {
+/**
+ * The service itself as an issuer: the tokens it signs after a launch (functions/http/tokens.ts),
+ * verified against its own public keys, never fetched over the network.
+ */
+export type ServiceIssuer = { issuer: string; audience: string; publicKeys: () => Promise<Jwks> };
+const serviceJwksUri = 'https://urgent-care-plans.invalid/.well-known/jwks.json';
+
+export function createTokenVerifier(issuers: TrustedIssuer[], service?: ServiceIssuer): TokenVerifier {
   // aws-jwt-verify caches JWKS by URI, so a shared URI would let one issuer's keys sign for another.
   const uris = new Set(issuers.map((i) => i.jwksUri));
   if (uris.size !== issuers.length) throw new Error('each trusted issuer needs its own jwksUri');
+  if (service && issuers.some((i) => i.issuer === service.issuer || i.jwksUri === serviceJwksUri))
+    throw new Error(`TRUSTED_ISSUERS may not name the service's own issuer (${service.issuer})`);
 
   // Issuers with inline keys must never reach the network: an unknown kid is simply unknown.
   const inline = new Set(issuers.filter((i) => i.jwks).map((i) => i.jwksUri));
   const https = new SimpleFetcher();
   const fetcher: Fetcher = {
-    fetch: (uri, options, data) =>
-      inline.has(uri)
-        ? Promise.reject(new KidNotFoundInJwksError('signing key not in the inline JWKS'))
-        : https.fetch(uri, options, data),
+    fetch: async (uri, options, data) => {
+      if (service && uri === serviceJwksUri)
+        return new TextEncoder().encode(JSON.stringify(await service.publicKeys())).buffer;
+      if (inline.has(uri)) throw new KidNotFoundInJwksError('signing key not in the inline JWKS');
+      return https.fetch(uri, options, data);
+    },
   };
   const verifier = JwtVerifier.create(
-    issuers.map(({ issuer, audience, jwksUri }) => ({ issuer, audience, jwksUri })),
+    [
+      ...issuers.map(({ issuer, audience, jwksUri }) => ({ issuer, audience, jwksUri })),
+      ...(service ? [{ issuer: service.issuer, audience: service.audience, jwksUri: serviceJwksUri }] : []),
+    ],
     { jwksCache: new SimpleJwksCache({ fetcher }) },
   );
   for (const { issuer, jwks } of issuers) if (jwks) verifier.cacheJwks(jwks, issuer);
-  const kinds = new Map(issuers.map((i) => [i.issuer, i.kind]));
+  const byIssuer = new Map(issuers.map((i) => [i.issuer, i]));
+  const actorOf = (payload: JwtPayload): Actor => {
+    if (service && payload.iss === service.issuer) return launchedActor(payload);
+    const trusted = byIssuer.get(payload.iss ?? '');
+    if (trusted?.kind === 'citizen') return citizenActor(payload);
+    if (trusted?.kind === 'staff')
+      return trusted.roles ? nationalStaffActor(payload, trusted) : staffActor(payload);
+    throw new Unauthenticated('token issuer not trusted');
+  };
   // A token already verified is the same bytes, signature included: its actor is kept until the
   // token expires, so a crew's next lookup skips the RSA check. Only expiry can change the answer.
   const verified = new Map<string, { actor: Actor; exp: number }>();
@@ -172,9 +230,7 @@ export function createTokenVerifier(issuers: TrustedIssuer[]): TokenVerifier {
       } catch (err) {
         throw unauthenticated(err);
       }
-      const kind = kinds.get(payload.iss ?? '');
-      if (kind !== 'staff' && kind !== 'citizen') throw new Unauthenticated('token issuer not trusted');
-      const actor = kind === 'staff' ? staffActor(payload) : citizenActor(payload);
+      const actor = actorOf(payload);
       if (verified.size >= maxVerifiedTokens) verified.delete(verified.keys().next().value as string);
       verified.set(token, { actor, exp: payload.exp as number });
       return actor;
@@ -249,5 +305,41 @@ function citizenActor(payload: JwtPayload): Actor {
     nhsNumber: c.nhs_number as string,
     proofingLevel: level,
     ...(typeof c.name === 'string' && { name: c.name }),
+  };
+}
+
+/** The role our way: the claim's code mapped by the issuer's `roles`, whole or by its last `:` part. */
+function nationalStaffActor(payload: JwtPayload, issuer: TrustedIssuer): Actor {
+  const roleClaim = issuer.roleClaim ?? 'role';
+  const odsClaim = issuer.odsClaim ?? 'ods';
+  claims(common, payload);
+  const code = payload[roleClaim];
+  const roles = issuer.roles ?? {};
+  const mapped = (candidate: string) => (Object.hasOwn(roles, candidate) ? roles[candidate] : undefined);
+  const role = typeof code === 'string' ? (mapped(code) ?? mapped(code.split(':').at(-1) ?? '')) : undefined;
+  if (!role) throw new UnmappedRole(typeof code === 'string' ? code : undefined);
+  const ods = payload[odsClaim];
+  // Always of an organisation: a national identity is never a service administrator.
+  if (!pattern(odsCodePattern)(ods)) throw new Unauthenticated(`invalid token claims: ${odsClaim}`);
+  return staffActor({ ...payload, role, ods: ods as string });
+}
+
+/** The service's own token after a launch: one patient, and the host system it came through. */
+const launchedClaims = {
+  ...common,
+  role: oneOf(staffRoles),
+  ods: pattern(odsCodePattern),
+  patient: pattern(/^\d{10}$/),
+  via: text,
+};
+function launchedActor(payload: JwtPayload): Actor {
+  const c = claims(launchedClaims, payload);
+  return {
+    kind: 'staff',
+    id: c.sub as string,
+    role: c.role as StaffRole,
+    organisation: c.ods as string,
+    ...(typeof c.name === 'string' && { name: c.name }),
+    launch: { hostSystem: c.via as string, patient: c.patient as string },
   };
 }

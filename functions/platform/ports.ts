@@ -3,6 +3,7 @@ import type { PlanCommandName } from '../../domain/actions.ts';
 import type { ActorRef } from '../../domain/actor.ts';
 import type { CarerGrant, CarerRevocation, GrantRecord } from '../../domain/carers.ts';
 import type { DomainEvent } from '../../domain/events.ts';
+import type { HostSystemEntry } from '../../domain/host-system.ts';
 import type { OrganisationEntry } from '../../domain/organisation.ts';
 import type {
   CareTeamDetails,
@@ -82,6 +83,8 @@ export type AccessLogEntry = {
   action: string;
   purpose: string | null;
   breakGlass: boolean;
+  /** The host system the actor was launched from (actor.via), when they were. */
+  via?: string;
   /** A carer's read or change: the patient they acted for, and under which grant. */
   onBehalfOf?: string;
   grantId?: string;
@@ -204,4 +207,26 @@ export interface ServiceSigner {
   sign(payload: Record<string, unknown>, options: { typ: string }): Promise<string>;
   /** The current key first, then each previous key still published (until what it signed has expired). */
   publicKeys(): Promise<PublicJwks>;
+}
+
+/** Lost the race for the next revision of a host system's entry. */
+export class HostSystemRevisionConflict extends Error {
+  override name = 'HostSystemRevisionConflict';
+}
+
+/** The registry of host systems that may launch users (domain/host-system.ts), each entry kept as its revisions. */
+export interface HostSystems {
+  /** The entry as it is now: its newest revision. */
+  get(id: string): Promise<HostSystemEntry | null>;
+  /** Throws `HostSystemRevisionConflict` when that revision is already there. */
+  append(entry: HostSystemEntry): Promise<void>;
+}
+
+/** Host assertions exchanged: each `jti` of a host once. */
+export interface Launches {
+  /**
+   * Claims an assertion's `jti` until `expiresAt` (seconds since the epoch), after which the
+   * assertion is refused for its age anyway: true the first time, false for a replay.
+   */
+  claimAssertion(hostSystem: string, jti: string, expiresAt: number): Promise<boolean>;
 }

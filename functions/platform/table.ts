@@ -38,4 +38,9 @@ export const keys = {
   /** One item per Idempotency-Key: `IDEMPOTENCY#<sha256 of method, path, caller and key>` / `REQUEST`. */
   idempotency: (id: string) => `IDEMPOTENCY#${id}`,
   idempotencyRecord: 'REQUEST',
+  /** A registered host system's revisions: `HOST#<id>` / `REV#<n>`. */
+  hostSystem: (id: string) => `HOST#${id}`,
+  /** A host's assertion exchanged once: `ASSERTION#<host id>` / `JTI#<jti>`, until it expires. */
+  assertion: (hostSystem: string) => `ASSERTION#${hostSystem}`,
+  assertionId: (jti: string) => `JTI#${jti}`,
 } as const;

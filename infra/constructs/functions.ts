@@ -48,6 +48,8 @@ export type Uses = {
   pointers?: boolean;
   /** The service signing key: kms:Sign with it, or kms:GetPublicKey only (SIGNING_KEY_ID, PREVIOUS_SIGNING_KEYS). */
   signing?: SigningUse;
+  /** Signs crisis summaries (with `signing: 'sign'`): how long they are valid (SIGNED_SUMMARY_HOURS). */
+  signedSummaries?: boolean;
 };
 
 /**
@@ -58,23 +60,32 @@ export type Uses = {
 export const uses = {
   meta: {},
   docs: {},
+  // Every function that verifies tokens reads the service's own public keys: a launched session's
+  // token is the service's (functions/platform/identity.ts).
   // Creates take an Idempotency-Key (functions/platform/idempotency.ts): its records are in the
   // same table, claimed with a conditional PutItem and released with DeleteItem.
-  patients: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'] },
-  planCommands: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'], pointers: true },
+  patients: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'], signing: 'publicKeys' },
+  planCommands: {
+    table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'],
+    pointers: true,
+    signing: 'publicKeys',
+  },
   planReads: {
     table: ['GetItem', 'PutItem', 'Query'],
     indexes: [table.versionIndex.name, table.teamIndex.name],
     pointers: true,
+    signing: 'publicKeys',
   },
   // A read outside the care team looks the patient up (GetItem) to answer 403 alike, enrolled or not.
-  summary: { table: ['GetItem', 'Query', 'PutItem'], signing: 'sign' },
-  organisations: { table: ['PutItem', 'Query'] },
+  summary: { table: ['GetItem', 'Query', 'PutItem'], signing: 'sign', signedSummaries: true },
+  organisations: { table: ['PutItem', 'Query'], signing: 'publicKeys' },
+  hostSystems: { table: ['PutItem', 'Query'], signing: 'publicKeys' },
   relay: { bus: true },
   projections: { table: ['GetItem', 'PutItem'] },
   notifications: { table: ['GetItem', 'PutItem', 'DeleteItem', 'Query'], mail: true },
   auditArchive: { archive: true },
-  tokens: { signing: 'publicKeys' },
+  // The host system's entry (Query), the assertion's jti and the launch's access record (PutItem).
+  tokens: { table: ['Query', 'PutItem'], signing: 'sign' },
 } as const satisfies Record<FunctionName, Uses>;
 
 export type FunctionsProps = {
@@ -182,11 +193,10 @@ export class Functions extends Construct {
       if (access.archive) environment[env.AUDIT_BUCKET] = props.archive.bucket.bucketName;
       if (access.mail) environment[env.SENDER_ADDRESS] = props.notifications.senderAddress;
       if (access.pointers) environment[env.CUSTODIAN_ODS] = config.custodianOds;
-      // What a function signs carries an expiry: the signed crisis summary's.
-      if (access.signing === 'sign')
-        environment[env.SIGNED_SUMMARY_HOURS] = String(config.signedSummaryHours);
+      if (access.signedSummaries) environment[env.SIGNED_SUMMARY_HOURS] = String(config.signedSummaryHours);
       if (access.signing) {
         environment[env.SIGNING_KEY_ID] = props.signing.key.keyArn;
+        environment[env.SERVICE_IDENTIFIER] = config.serviceIdentifier;
         if (props.signing.previousKeyArns.length > 0)
           environment[env.PREVIOUS_SIGNING_KEYS] = props.signing.previousKeyArns.join(',');
       }

@@ -149,6 +149,17 @@ const plausibleBody = fc.oneof(
     )
     .map((v) => JSON.stringify(v)),
   fc.integer({ min: 60, max: 120 }).map((n) => JSON.stringify(enrolment(testNhsNumber(n)))),
+  // A token exchange's form (POST /token), with assertions that are never valid.
+  fc
+    .record({
+      grant_type: fc.constantFrom('urn:ietf:params:oauth:grant-type:token-exchange', 'password', ''),
+      subject_token: fc.oneof(
+        printable,
+        fc.constantFrom('a.b.c', 'eyJhbGciOiJub25lIn0.eyJpc3MiOiJkZW1vLWVtaXMifQ.', 'e30.e30.e30'),
+      ),
+      subject_token_type: fc.constantFrom('urn:ietf:params:oauth:token-type:jwt', 'jwt'),
+    })
+    .map((form) => new URLSearchParams(form).toString()),
 );
 
 const body = fc.oneof(
@@ -268,7 +279,16 @@ const send = (agent: Agent, request_: Generated): Promise<Outcome> =>
 
 type Answered = Extract<Outcome, { status: number }>;
 
+/** POST /token answers RFC 6749 §5.2's `application/json`, with a problem's members beside its `error`. */
+const isTokenError = (outcome: Answered) => {
+  if (outcome.request.method !== 'POST' || !/^\/token\/?(\?|$)/.test(outcome.request.path)) return false;
+  if (!outcome.contentType.startsWith('application/json') || outcome.status !== 400) return false;
+  const body = JSON.parse(outcome.text);
+  return typeof body.error === 'string' && body.error_description === body.detail && body.status === 400;
+};
+
 const isProblem = (outcome: Answered) => {
+  if (isTokenError(outcome)) return true;
   if (!outcome.contentType.startsWith('application/problem+json')) return false;
   if (outcome.request.method === 'HEAD') return outcome.text === '';
   try {
@@ -296,7 +316,11 @@ describe('generated requests over every route', () => {
     for (const route of routes) {
       requests.push({
         method: route.method,
-        path: route.path.replace('{nhs}', nhs).replace('{n}', '1').replace('{ods}', 'A81001'),
+        path: route.path
+          .replace('{nhs}', nhs)
+          .replace('{n}', '1')
+          .replace('{ods}', 'A81001')
+          .replace('{id}', 'demo-emis'),
         headers: { authorization: `Bearer ${tokens[1]}` },
       });
     }

@@ -5,7 +5,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { expect } from 'vitest';
 import { isValidNhsNumber } from '../../domain/nhs-number.ts';
 import { type DevTokenOptions, ensureDevIssuer, issueDevToken } from '../../local/dev-issuer.ts';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../local/runtime.ts';
 import { rehearsalFromEnv } from '../../rehearsal/rehearsal.ts';
 
 /**
@@ -75,10 +75,11 @@ export type Api = {
   close(): Promise<void>;
 };
 
-export async function startApi(): Promise<Api> {
+export async function startApi(options: Pick<LocalRuntimeOptions, 'extraTrustedIssuers'> = {}): Promise<Api> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ucp-api-'));
   const runtime: LocalRuntime =
-    (await rehearsalFromEnv(dataDir)) ?? (await startLocalRuntime({ dataDir, port: 0, inMemory: true }));
+    (await rehearsalFromEnv(dataDir)) ??
+    (await startLocalRuntime({ dataDir, port: 0, inMemory: true, ...options }));
   const issuer = ensureDevIssuer(dataDir);
   return {
     url: runtime.url,

@@ -47,5 +47,30 @@ describe('npm run seed', () => {
     expect(read.status).toBe(200);
     const team = await api.call('GET', `/patients/${byStory.published}/care-team`, { token: carer });
     expect(team.body.items.map((m: { organisation: string }) => m.organisation)).toContain('H12345');
+
+    // The demo host system it registered: `npm run launch` signs as it, as the README shows.
+    const published = byStory.published as string;
+    const { stdout: assertion } = await promisify(execFile)(
+      process.execPath,
+      ['local/launch.ts', '--host', 'demo-emis', '--role', 'gp', '--org', 'A81001', '--patient', published],
+      { env: { ...process.env, DATA_DIR: api.dataDir } },
+    );
+    const exchanged = await api.call('POST', '/token', {
+      raw: new URLSearchParams({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: assertion.trim(),
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(exchanged.status, exchanged.text).toBe(200);
+    const plan = await api.call('GET', `/patients/${published}/plan`, { token: exchanged.body.access_token });
+    expect(plan.body.status).toBe('published');
+    // Seeding again brings the host's entry up to date without a new revision.
+    await promisify(execFile)(process.execPath, ['local/seed.ts'], {
+      env: { ...process.env, BASE_URL: api.url, DATA_DIR: api.dataDir },
+    });
+    const host = await api.call('GET', '/host-systems/demo-emis', { token: api.token({ role: 'admin' }) });
+    expect(host.body).toMatchObject({ revision: 1, organisations: expect.arrayContaining(['A81001']) });
   });
 });

@@ -94,6 +94,7 @@ describe('the service signing key', () => {
       const variables = fn(name).Properties.Environment.Variables as Record<string, unknown>;
       const signs = Object.hasOwn(uses, name) && 'signing' in uses[name];
       expect(variables.SIGNING_KEY_ID, name).toEqual(signs ? keyArn : undefined);
+      expect(variables.SERVICE_IDENTIFIER, name).toEqual(signs ? 'urgent-care-plans' : undefined);
       expect(variables.PREVIOUS_SIGNING_KEYS, name).toBeUndefined();
     }
   });
@@ -201,8 +202,9 @@ describe('functions', () => {
       expect(Object.hasOwn(env(name), 'API_URL'), name).toBe(pointers);
     }
     expect(env('planReads').CUSTODIAN_ODS).toBe('UCPDEV');
-    expect(env('summary').SIGNED_SUMMARY_HOURS).toBe('24');
-    expect(env('planReads').SIGNED_SUMMARY_HOURS).toBeUndefined();
+    // Only the function that signs crisis summaries knows their lifetime (the token function signs too).
+    for (const name of names)
+      expect(env(name).SIGNED_SUMMARY_HOURS, name).toBe(name === 'summary' ? '24' : undefined);
     expect(JSON.stringify(env('planCommands').API_URL)).toContain(logicalIdAt(synth, 'Api/RestApi'));
   });
 
@@ -248,17 +250,24 @@ describe('functions', () => {
       (a) => `sqs:${a} on Events/${pascal(name)}StreamFailures`,
     ),
   ];
+  const publicKeys = ['kms:GetPublicKey on Signing/Key'];
   const failedInvocations = (name: string) => [
     `sqs:SendMessage on Functions/${pascal(name)}/FailedInvocations`,
   ];
   const expected: Record<FunctionName, string[]> = {
     meta: logs('meta'),
     docs: logs('docs'),
-    patients: [...logs('patients'), ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'), ...tableKey],
+    patients: [
+      ...logs('patients'),
+      ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
+      ...tableKey,
+      ...publicKeys,
+    ],
     planCommands: [
       ...logs('planCommands'),
       ...onTable('DeleteItem', 'GetItem', 'PutItem', 'Query'),
       ...tableKey,
+      ...publicKeys,
     ],
     planReads: [
       ...logs('planReads'),
@@ -266,15 +275,16 @@ describe('functions', () => {
       `dynamodb:Query on index ${table.versionIndex.name}`,
       `dynamodb:Query on index ${table.teamIndex.name}`,
       ...tableKey,
+      ...publicKeys,
     ],
     summary: [
       ...logs('summary'),
       ...onTable('GetItem', 'PutItem', 'Query'),
       ...tableKey,
-      'kms:GetPublicKey on Signing/Key',
+      ...publicKeys,
       'kms:Sign on Signing/Key',
     ],
-    organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey],
+    organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey, ...publicKeys],
     relay: [...logs('relay'), 'events:PutEvents on Events/Bus', ...stream('relay')],
     projections: [
       ...logs('projections'),
@@ -295,7 +305,14 @@ describe('functions', () => {
       'kms:GenerateDataKey on AuditArchive/Key',
       ...failedInvocations('auditArchive'),
     ],
-    tokens: [...logs('tokens'), 'kms:GetPublicKey on Signing/Key'],
+    tokens: [
+      ...logs('tokens'),
+      ...onTable('PutItem', 'Query'),
+      ...tableKey,
+      'kms:GetPublicKey on Signing/Key',
+      'kms:Sign on Signing/Key',
+    ],
+    hostSystems: [...logs('hostSystems'), ...onTable('PutItem', 'Query'), ...tableKey, ...publicKeys],
   };
 
   it.each(names)('%s: its role holds exactly what its code uses', (name) => {

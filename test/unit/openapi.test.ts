@@ -76,6 +76,7 @@ describe('the OpenAPI document', () => {
       'Care network',
       'Worklists',
       'Organisations',
+      'Launch',
       'Service',
     ]);
     for (const tag of document.tags) expect(tag.description, tag.name).toBeTruthy();

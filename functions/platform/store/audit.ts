@@ -8,6 +8,9 @@ import { tableQuery } from './query.ts';
 /** A source of the access log read to its end. */
 const done = '~';
 
+/** A launched user's entries name the host system they came through (`via`). */
+const via = (actor: ActorRef) => (actor.via ? { via: actor.via } : {});
+
 /** A carer's read or change: for whom, under which grant. */
 const onBehalf = (item: StoredItem) =>
   item.onBehalfOf ? { onBehalfOf: item.onBehalfOf as string, grantId: item.grantId as string } : {};
@@ -18,6 +21,7 @@ const readEntry = (item: StoredItem): AccessLogEntry => ({
   action: item.action as string,
   purpose: (item.purpose as string | null) ?? null,
   breakGlass: item.breakGlass === true,
+  ...via(item.actor as ActorRef),
   ...onBehalf(item),
 });
 
@@ -27,6 +31,7 @@ const changeEntry = (item: StoredItem): AccessLogEntry => ({
   action: item.command as string,
   purpose: null,
   breakGlass: false,
+  ...via(item.by as ActorRef),
   ...onBehalf(item),
 });
 
@@ -36,6 +41,7 @@ const grantEntry = (item: StoredItem): AccessLogEntry => ({
   action: item.type === 'carerRevocation' ? 'revokeCarer' : 'grantCarer',
   purpose: null,
   breakGlass: false,
+  ...via(item.by as ActorRef),
   ...onBehalf(item),
 });
 

@@ -155,6 +155,17 @@ const details: Record<EventType, NotificationFacts & Record<string, unknown>> = 
     grantId: '1',
     revokedBy: { id: 'carer-1', role: 'carer' },
   },
+  'Session.Launched': {
+    eventId: EVENT_ID,
+    version: 1,
+    nhsNumber: NHS,
+    accessId: 'acc-2',
+    user: { ...gpRef, via: 'demo-emis' },
+    hostSystem: 'demo-emis',
+    hostRole: 'R8000',
+    sessionId: 'session-1',
+    expiresAt: '2026-11-20T10:15:00.000Z',
+  },
   'Organisation.Updated': {
     eventId: EVENT_ID,
     version: 1,
@@ -171,6 +182,7 @@ const details: Record<EventType, NotificationFacts & Record<string, unknown>> = 
 
 const expected: Record<EventType, Recipient[]> = {
   'Patient.Enrolled': [],
+  'Session.Launched': [],
   'CarePlan.Created': [],
   'CarePlan.DraftUpdated': [],
   'CarePlan.Submitted': [{ kind: 'organisation', ods: GP_PRACTICE, attention: 'dr.patel' }],

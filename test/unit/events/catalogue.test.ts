@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CitizenActor, StaffActor } from '../../../domain/actor.ts';
 import { grantCarer, revokeCarer } from '../../../domain/carers.ts';
 import { type DomainEvent, type EventType, raise } from '../../../domain/events.ts';
+import { decideLaunch, launchRecord } from '../../../domain/launch.ts';
 import {
   type CommandContext,
   createPlan,
@@ -228,12 +229,42 @@ ok(
   ),
 );
 
+// A GP launched from a host system into the patient's record: the launch's event, with no name in it.
+const launchAt = Date.parse('2026-11-21T10:00:00.000Z') / 1000;
+const launched = decideLaunch(
+  {
+    id: 'demo-emis',
+    revision: 1,
+    hostSystem: {
+      name: 'EMIS Web (demo)',
+      jwksUri: 'https://keys.emis.test/jwks.json',
+      organisations: [GP_PRACTICE],
+      roles: { R8000: 'gp' },
+    },
+    updatedAt: '2026-11-01T09:00:00.000Z',
+    updatedBy: { id: 'ops', role: 'admin' },
+  },
+  {
+    iss: 'demo-emis',
+    sub: 'gp-1@A81001',
+    exp: launchAt + 120,
+    jti: 'assertion-0001',
+    ods: GP_PRACTICE,
+    role: 'R8000',
+    patient: NHS,
+    name: secret.actorName,
+  },
+  launchAt,
+);
+if (!launched.ok) throw new Error(`refused: ${launched.refusal.reason}`);
+events.push(...launchRecord(launched.value, { ...ctx(gp), sessionId: 'SESSION-01' }).events);
+
 const ofType = <T extends EventType>(type: T) => events.filter((e) => e.type === type) as DomainEvent<T>[];
 
 describe('event catalogue: details of real domain events', () => {
   it('the story raises every detail-type in the catalogue, each event with a distinct id', () => {
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(eventTypes));
-    expect(eventTypes).toHaveLength(16);
+    expect(eventTypes).toHaveLength(17);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 
