@@ -5,7 +5,6 @@ import {
   readWorklist,
   reviewBreakGlass,
 } from '../../domain/access.ts';
-import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
 import { isSharedWith } from '../../domain/permissions.ts';
 import type { Plan, PublishedVersion } from '../../domain/plan.ts';
 import { documentPointer } from '../../domain/pointer.ts';
@@ -17,12 +16,12 @@ import { breakGlassReason, publisher } from '../platform/command-context.ts';
 import { audit, carers, lazyHandler, patients, plans, worklistReader } from '../platform/composition-root.ts';
 import { apiUrl } from '../platform/config.ts';
 import {
-  type ApiRequest,
   type ApiResponse,
   authenticated,
   httpApi,
   json,
   nhsNumberParam,
+  nhsNumberQuery,
   pageParams,
 } from '../platform/http.ts';
 import type { Audit, Carers, Patients, Plans, Worklists } from '../platform/ports.ts';
@@ -52,20 +51,6 @@ const standingOf = (plan: Plan, version: PublishedVersion): VersionStanding => {
   if (plan.death) return 'closed';
   if (plan.withdrawal) return 'withdrawn';
   return version.version === plan.published?.version ? 'current' : 'superseded';
-};
-
-/** `subject:identifier=https://fhir.nhs.uk/Id/nhs-number|<NHS number>`, as NRL consumers search. */
-const subjectNhsNumber = (request: ApiRequest): string => {
-  const param = 'subject:identifier';
-  const raw = request.query[param];
-  const [searched, value] = raw?.split('|') ?? [];
-  const refuse = (message: string) =>
-    badRequest(`${param} must be ${system.nhsNumber}|<NHS number>: ${message}`, [{ path: param, message }]);
-  if (raw === undefined) throw refuse('it is missing');
-  if (searched !== system.nhsNumber || value === undefined) throw refuse('no other identifier is searched');
-  const nhsNumber = normaliseNhsNumber(value);
-  if (!isValidNhsNumber(nhsNumber)) throw refuse('is not a valid NHS number');
-  return nhsNumber;
 };
 
 export type PlanReadPorts = {
@@ -114,7 +99,7 @@ export const createHandler = (ports: PlanReadPorts) =>
     },
     searchDocumentReferences: {
       handler: authenticated(async (request) => {
-        const nhsNumber = subjectNhsNumber(request);
+        const nhsNumber = nhsNumberQuery(request.query, 'subject:identifier');
         await actFor(ports.carers, request, nhsNumber);
         const plan = await ports.plans.current(nhsNumber);
         const enrolled = plan ? null : await ports.patients.get(nhsNumber);
