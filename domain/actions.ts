@@ -31,6 +31,8 @@ export const readActions = [
   'read_summary',
   'read_versions',
   'read_version',
+  'read_plan_fhir',
+  'search_pointers',
   'read_care_team',
   'read_carers',
 ] as const;
@@ -49,6 +51,8 @@ const accessLogActions = {
   read_summary: 'read the crisis summary',
   read_versions: 'listed the published versions',
   read_version: 'read one published version',
+  read_plan_fhir: 'read a published version as a FHIR document',
+  search_pointers: "searched the record locator's pointers to the plan",
   create: 'created the plan (its first draft)',
   edit: 'changed the draft',
   submit: 'submitted the draft for ratification',
