@@ -3,6 +3,7 @@ import { capacityPerCommand } from './capacity.ts';
 import { coldStart } from './cold-start.ts';
 import { httpLoad } from './http.ts';
 import { lookupOverhead } from './lookup.ts';
+import { representations } from './representations.ts';
 import { searchLatency } from './search.ts';
 import { startHandlers } from './setup.ts';
 import { round, table } from './stats.ts';
@@ -14,21 +15,23 @@ import { round, table } from './stats.ts';
 const started = performance.now();
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
-say('1/5 lookup overhead: the summary handler against the bare read and write (dynalite, in process)');
+say('1/6 lookup overhead: the summary handler against the bare read and write (dynalite, in process)');
 const handlers = await startHandlers();
 const lookup = await lookupOverhead(handlers, 2000);
-say('4/5 capacity per command (ReturnConsumedCapacity)');
+say('2/6 the summary, the summary signed (JWS) and the FHIR document, through their handlers');
+const shapes = await representations(handlers, 1000);
+say('3/6 capacity per command (ReturnConsumedCapacity)');
 const capacity = await capacityPerCommand(handlers);
-say('5/5 search and the outcome report: the handlers against the bare index Query (dynalite, in process)');
+say('4/6 search and the outcome report: the handlers against the bare index Query (dynalite, in process)');
 const search = await searchLatency(handlers, 300);
 await handlers.close();
 
 say(
-  '2/5 HTTP: npm start, then a bare server making the same calls, under autocannon (10 connections, 10 s each)',
+  '5/6 HTTP: npm start, then a bare server making the same calls, under autocannon (10 connections, 10 s each)',
 );
 const http = await httpLoad({ connections: 10, seconds: 10, rounds: 2 });
 
-say('3/5 cold start: bundles as cdk synth builds them, against their floors (10 fresh processes each)');
+say('6/6 cold start: bundles as cdk synth builds them, against their floors (10 fresh processes each)');
 const cold = coldStart(10);
 
 const compared = cold.filter((c) => c.sizeRatio !== null);
@@ -62,8 +65,11 @@ const results = {
       (c) => c.command === 'summary (read)' && c.reads === 1 && c.writes === 1,
     ),
   },
+  signedSummaryMedianMs: shapes.signedSummary.medianMs,
+  fhirDocumentMedianMs: shapes.fhirDocument.medianMs,
   lookup,
   search,
+  representations: shapes,
   http,
   coldStart: cold,
   capacity,
@@ -82,6 +88,8 @@ say(
     },
   ]),
 );
+say('\nOne plan, three ways, through the handler (ms; ratio of medians to the plain summary)');
+say(table((['summary', 'signedSummary', 'fhirDocument'] as const).map((way) => ({ way, ...shapes[way] }))));
 say('\nHTTP, 10 connections, 10 s each (latency in ms)');
 say(
   table([

@@ -24,6 +24,9 @@ export const startHandlers = async () => {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     TRUSTED_ISSUERS: JSON.stringify(ensureDevIssuer(dataDir).trustedIssuers),
+    SIGNING_KEY_FILE: join(dataDir, 'signing', 'service.key.pem'),
+    API_URL: 'http://127.0.0.1:3000',
+    CUSTODIAN_ODS: 'LOCAL',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
   const admin = new DynamoDBClient(localDynamoClientConfig(dynamo.endpoint));
@@ -40,6 +43,7 @@ export const startHandlers = async () => {
       patients: await load('patients'),
       planCommands: await load('plan-commands'),
       summary: await load('summary'),
+      planReads: await load('plan-reads'),
     },
     close: () => dynamo.close(),
   };

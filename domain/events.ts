@@ -2,6 +2,7 @@ import type { ReadAction } from './actions.ts';
 import type { ActorRef } from './actor.ts';
 import type { LegalBasis } from './carers.ts';
 import type { AddressChange, OrganisationField } from './organisation.ts';
+import type { DocumentPointer, RetirementReason } from './pointer.ts';
 import type { PlaceCode, SectionName } from './sections.ts';
 
 /**
@@ -30,6 +31,22 @@ export type EventDetails = {
     version: number;
     ratifiedBy: ActorRef;
     careTeam: string[];
+  };
+  /** A version is shared: the record locator's pointer to it, replacing the previous version's. */
+  'CarePlan.Published': {
+    nhsNumber: string;
+    revision: number;
+    version: number;
+    pointer: DocumentPointer;
+    replaces: string | null;
+  };
+  /** The plan is no longer shared (withdrawn, or the patient died): the pointer is retired. */
+  'CarePlan.Unpublished': {
+    nhsNumber: string;
+    revision: number;
+    version: number;
+    pointerId: string;
+    reason: RetirementReason;
   };
   'CarePlan.Returned': {
     nhsNumber: string;

@@ -18,11 +18,21 @@ import {
   type Plan,
   planStatus,
 } from './plan.ts';
+import { documentPointer, type Publisher, pointerId, type RetirementReason } from './pointer.ts';
 import { forbidden, invalidCommand, notFound, type Refusal, stateConflict } from './refusals.ts';
 import { type PlaceCode, type SectionName, type Sections, sectionNamesOf } from './sections.ts';
 
-/** Everything a command needs from outside the domain: who, how they stand, the clock and ids. */
-export type CommandContext = { actor: Actor; relationship: Relationship; now: string; newId: () => string };
+/**
+ * Everything a command needs from outside the domain: who, how they stand, the clock, ids, and who
+ * publishes (for the record locator's pointer, read only by the commands that publish or retire one).
+ */
+export type CommandContext = {
+  actor: Actor;
+  relationship: Relationship;
+  now: string;
+  newId: () => string;
+  publisher: Publisher;
+};
 
 export type Outcome<T> = { ok: true; value: T; events: DomainEvent[] } | { ok: false; refusal: Refusal };
 
@@ -287,7 +297,18 @@ export const ratifyPlan = (
     },
     ctx,
   );
-  return { ok: true, value: updated, events: [event] };
+  const published = raise(
+    'CarePlan.Published',
+    {
+      nhsNumber: plan.nhsNumber,
+      revision: updated.revision,
+      version,
+      pointer: documentPointer(plan.nhsNumber, { version, ratifiedAt: ctx.now }, ctx.publisher),
+      replaces: plan.published ? pointerId(plan.nhsNumber, plan.published.version) : null,
+    },
+    ctx,
+  );
+  return { ok: true, value: updated, events: [event, published] };
 };
 
 export const returnPlan = (
@@ -341,8 +362,26 @@ export const withdrawPlan = (
     { nhsNumber: plan.nhsNumber, revision: updated.revision, withdrawnBy: by, careTeam: updated.careTeam },
     ctx,
   );
-  return { ok: true, value: updated, events: [event] };
+  return { ok: true, value: updated, events: [event, ...unpublished(plan, updated, 'withdrawn', ctx)] };
 };
+
+/** A plan that was shared stops being shared: its pointer is retired (once: a withdrawn plan's already is). */
+const unpublished = (before: Plan, after: Plan, reason: RetirementReason, ctx: CommandContext) =>
+  before.published && !before.withdrawal && !before.death
+    ? [
+        raise(
+          'CarePlan.Unpublished',
+          {
+            nhsNumber: before.nhsNumber,
+            revision: after.revision,
+            version: before.published.version,
+            pointerId: pointerId(before.nhsNumber, before.published.version),
+            reason,
+          },
+          ctx,
+        ),
+      ]
+    : [];
 
 export type DeathCommand = {
   date: string;
@@ -391,7 +430,7 @@ export const recordDeath = (plan: Plan | null, command: DeathCommand, ctx: Comma
     },
     ctx,
   );
-  return { ok: true, value: updated, events: [event] };
+  return { ok: true, value: updated, events: [event, ...unpublished(plan, updated, 'died', ctx)] };
 };
 
 /**

@@ -5,6 +5,7 @@ import { ActorRef, odsCodePattern } from '../domain/actor.ts';
 import { carerAccess, legalBases } from '../domain/carers.ts';
 import type { EventType } from '../domain/events.ts';
 import { addressFields, organisationFields } from '../domain/organisation.ts';
+import { documentCategory, documentContentType, documentType } from '../domain/pointer.ts';
 import { PlaceCode, SectionName } from '../domain/sections.ts';
 import { eventSource } from './source.ts';
 
@@ -16,6 +17,8 @@ import { eventSource } from './source.ts';
 
 const nhsNumber = /* @__PURE__ */ z.string().check(z.regex(/^\d{10}$/));
 const ods = /* @__PURE__ */ z.string();
+const coding = (fixed: { system: string; code: string; display: string }) =>
+  z.object({ system: z.literal(fixed.system), code: z.literal(fixed.code), display: z.string() });
 /** Every detail carries the event's stable id (consumers are idempotent on it) and its schema version. */
 const envelope = {
   eventId: /* @__PURE__ */ z
@@ -64,6 +67,53 @@ export const detailSchemas = {
       .register(z.globalRegistry, { description: 'The published version number of the plan' }),
     ratifiedBy: ActorRef,
     careTeam: z.array(ods),
+  }),
+  'CarePlan.Published': /* @__PURE__ */ z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().check(z.int()),
+    planVersion: z
+      .number()
+      .check(z.int())
+      .register(z.globalRegistry, { description: 'The published version number of the plan' }),
+    pointer: z
+      .object({
+        id: z.string().register(z.globalRegistry, {
+          description: 'Stable for the version: the FHIR DocumentReference id and the retirement key',
+        }),
+        nhsNumber,
+        planVersion: z.number().check(z.int()),
+        type: coding(documentType),
+        category: coding(documentCategory),
+        custodian: z
+          .string()
+          .check(z.regex(odsCodePattern))
+          .register(z.globalRegistry, { description: 'ODS code of the organisation that runs the service' }),
+        url: z.url().register(z.globalRegistry, {
+          description: 'The FHIR document of this version (GET, application/fhir+json)',
+        }),
+        contentType: z.literal(documentContentType),
+        created: z.iso.datetime(),
+      })
+      .register(z.globalRegistry, {
+        description: 'The National Record Locator pointer to this version (docs/fhir.md)',
+      }),
+    replaces: z.nullable(z.string()).register(z.globalRegistry, {
+      description: "The pointer this one supersedes (the previous version's), null for the first",
+    }),
+  }),
+  'CarePlan.Unpublished': /* @__PURE__ */ z.object({
+    ...envelope,
+    nhsNumber,
+    revision: z.number().check(z.int()),
+    planVersion: z
+      .number()
+      .check(z.int())
+      .register(z.globalRegistry, { description: 'The last published version, no longer shared' }),
+    pointerId: z
+      .string()
+      .register(z.globalRegistry, { description: 'The pointer to retire (CarePlan.Published pointer.id)' }),
+    reason: z.enum(['withdrawn', 'died']),
   }),
   'CarePlan.Returned': /* @__PURE__ */ z.object({
     ...envelope,

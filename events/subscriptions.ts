@@ -49,6 +49,8 @@ export const subscriptions: readonly Subscription[] = [
         'CarePlan.DraftUpdated',
         'CarePlan.Submitted',
         'CarePlan.Ratified',
+        'CarePlan.Published',
+        'CarePlan.Unpublished',
         'CarePlan.Returned',
         'CarePlan.Withdrawn',
         'Patient.Died',

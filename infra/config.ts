@@ -35,6 +35,10 @@ export type ServiceConfig = {
   senderAddress: string;
   /** Where notification messages send people; undefined: the API's own URL. */
   serviceUrl: string | undefined;
+  /** ODS code of the organisation running the service: the custodian of its record-locator pointers. */
+  custodianOds: string;
+  /** How long a signed crisis summary is valid for, in hours (1 to 168). */
+  signedSummaryHours: number;
   /**
    * ARNs of KMS keys that signed before the stack's signing key: their public keys stay published
    * (`/.well-known/jwks.json`) until what they signed has expired (docs/design.md).
@@ -195,6 +199,13 @@ export function readConfig(
     throw new ConfigError('senderAddress (SENDER_ADDRESS) must be an email address');
   }
 
+  const custodianOds = required('custodianOds', 'CUSTODIAN_ODS', 'UCPDEV');
+  if (!/^[A-Z0-9]{3,10}$/.test(custodianOds)) {
+    throw new ConfigError(
+      'custodianOds (CUSTODIAN_ODS) must be an ODS code: 3 to 10 capital letters and digits',
+    );
+  }
+
   const logRetention = whole(
     get('logRetentionDays', 'LOG_RETENTION_DAYS'),
     'logRetentionDays',
@@ -228,6 +239,12 @@ export function readConfig(
     ),
     senderAddress,
     serviceUrl: get('serviceUrl', 'SERVICE_URL'),
+    custodianOds,
+    signedSummaryHours: (() => {
+      const hours = whole(get('signedSummaryHours', 'SIGNED_SUMMARY_HOURS'), 'signedSummaryHours', 24);
+      if (hours > 168) throw new ConfigError('signedSummaryHours must be at most 168 (a week)');
+      return hours;
+    })(),
     previousSigningKeys: kmsKeyArns(get('previousSigningKeys', 'PREVIOUS_SIGNING_KEYS')),
     serviceIdentifier: identifier(get('serviceIdentifier', 'SERVICE_IDENTIFIER') ?? 'urgent-care-plans'),
     throttle: {

@@ -71,6 +71,7 @@ export class UrgentCarePlanStack extends Stack {
     this.events.connect(this.functions, this.data);
     this.api = new Api(this, 'Api', { config, functions: this.functions, logs: this.logs });
     this.functions.setServiceUrl(config.serviceUrl ?? this.api.url);
+    this.functions.setApiUrl(this.api.baseUrl);
     this.operations =
       config.target === 'aws'
         ? new Operations(this, 'Operations', { config, functions: this.functions, api: this.api })

@@ -128,6 +128,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     throw err;
   });
   const { url } = front;
+  // Record-locator pointers lead to this server's FHIR documents; the custodian is a stand-in ODS code.
+  process.env[env.API_URL] = url;
+  process.env[env.CUSTODIAN_ODS] ??= 'LOCAL';
 
   // Loaded only now, so every module reads the environment set above.
   const { documentClient } = await import('../functions/platform/dynamo.ts');

@@ -62,6 +62,11 @@ export const tags = [
       'What an ambulance crew, NHS 111 or A&E needs in the first minute: the crisis summary of the last published version.',
   },
   {
+    name: 'FHIR',
+    description:
+      'The plan for systems that speak FHIR R4: a published version as a FHIR document, and the record-locator pointers (DocumentReference) an NRL consumer searches. Mapping: docs/fhir.md. Errors are problem+json, as everywhere in this API.',
+  },
+  {
     name: 'Audit',
     description:
       'Who read or changed a plan, and the break-glass reads of an organisation’s staff. Every read of a plan writes an access record before it answers.',
@@ -121,6 +126,46 @@ type Operation = {
 };
 
 const Plan = PlanView;
+/** The FHIR answers, outlined: FHIR R4 defines them whole (docs/fhir.md maps each field). */
+const FhirDocument = z
+  .looseObject({
+    resourceType: z.literal('Bundle'),
+    type: z.literal('document'),
+    identifier: z.object({ system: z.string(), value: z.string() }),
+    timestamp: z.iso.datetime(),
+    entry: z.array(
+      z.looseObject({ fullUrl: z.string(), resource: z.looseObject({ resourceType: z.string() }) }),
+    ),
+  })
+  .register(z.globalRegistry, {
+    id: 'FhirDocument',
+    description:
+      'A FHIR R4 Bundle of type `document`: the Composition first, then every resource it refers to',
+  });
+const FhirSearchset = z
+  .looseObject({
+    resourceType: z.literal('Bundle'),
+    type: z.literal('searchset'),
+    total: z.int(),
+    entry: z.array(
+      z.looseObject({
+        fullUrl: z.string(),
+        resource: z.looseObject({ resourceType: z.literal('DocumentReference'), id: z.string() }),
+      }),
+    ),
+  })
+  .register(z.globalRegistry, {
+    id: 'FhirSearchset',
+    description: 'A FHIR R4 Bundle of type `searchset` holding DocumentReferences',
+  });
+const SignedSummary = z
+  .string()
+  .check(z.regex(/^[\w-]+\.[\w-]+\.[\w-]+$/))
+  .register(z.globalRegistry, {
+    id: 'SignedCrisisSummary',
+    description:
+      'Compact JWS (ES256): header `{alg, typ, kid}`, claims the crisis summary with `iat`, `nbf`, `exp`, `jti`, `planVersion`',
+  });
 const staffOutsideCareTeam =
   'Staff outside the patient’s care team and outside urgent care get 403 unless they send `Break-Glass`.';
 
@@ -338,10 +383,59 @@ export const operations: Record<RouteKey, Operation> = {
     tag: 'Urgent care',
     summary: 'The crisis summary',
     description: `What a crew needs in the first minute, from the last published version: CPR decision, ceiling of treatment and care priority, preferred place of death, anticipatory medicines, key contacts, home access, the version and when it was ratified. One read, audited with its \`purpose\`. ${staffOutsideCareTeam}`,
-    ok: { status: 200, description: 'The crisis summary', schema: CrisisSummary },
+    ok: {
+      status: 200,
+      description:
+        'The crisis summary: JSON, or with `Accept: application/jose` a compact JWS of it (ES256, `kid` the key’s RFC 7638 thumbprint in `/.well-known/jwks.json`) whose claims are the summary with `iat`, `nbf`, `exp` (24 hours by default), `jti` and `planVersion`: a copy a crew can check offline (`npm run verify-summary`)',
+      schema: CrisisSummary,
+      alternatives: { 'application/jose': SignedSummary },
+    },
     errors: {
       403: 'Not urgent care, the care team or the patient',
       404: 'No version is published yet, or the plan is withdrawn or closed (then it is not shared)',
+    },
+  },
+  getPlanFhir: {
+    tag: 'FHIR',
+    summary: 'The plan as a FHIR R4 document',
+    description: `A published version (the last, or \`?version=N\`) as a FHIR R4 document Bundle: a Composition typed as an end-of-life care plan (SNOMED CT 736373009), the Patient by NHS number, the CPR decision as a Flag, the ceiling of treatment as a CarePlan, preferences, consent, conditions, allergies, anticipatory medicines and contacts; the ratifier is its author. The same readers and answers as the plan; audited (\`read_plan_fhir\`). Mapping: docs/fhir.md. ${staffOutsideCareTeam}`,
+    query: z.object({
+      version: z.optional(z.int().check(z.minimum(1))).register(z.globalRegistry, {
+        description: 'A published version; the last one when absent',
+        example: 2,
+        override: { maximum: undefined },
+      }),
+    }),
+    ok: {
+      status: 200,
+      description: 'The FHIR document Bundle',
+      schema: FhirDocument,
+      mediaType: 'application/fhir+json',
+    },
+    errors: {
+      403: 'Not the patient, a carer with a grant, the care team or urgent care',
+      404: 'No plan shared with the caller, no version published, or no such version',
+    },
+  },
+  searchDocumentReferences: {
+    tag: 'FHIR',
+    summary: 'Record-locator pointers to a patient’s plan',
+    description: `As National Record Locator consumers search: \`subject:identifier=https://fhir.nhs.uk/Id/nhs-number|<NHS number>\` answers a FHIR searchset of DocumentReferences (type SNOMED CT 736373009, category 734163000, the custodian’s ODS code, the URL of the FHIR document of the version in force). Empty while no version is shared, and once the plan is withdrawn or closed. For the care team and urgent care (and the patient); audited (\`search_pointers\`) when the patient has a plan. ${staffOutsideCareTeam}`,
+    query: z.object({
+      'subject:identifier': z.string().register(z.globalRegistry, {
+        description: 'The patient: `https://fhir.nhs.uk/Id/nhs-number|<NHS number>`',
+        example: 'https://fhir.nhs.uk/Id/nhs-number|9434765919',
+      }),
+    }),
+    ok: {
+      status: 200,
+      description: 'The FHIR searchset Bundle',
+      schema: FhirSearchset,
+      mediaType: 'application/fhir+json',
+    },
+    errors: {
+      400: '`subject:identifier` missing, of another system, or not a valid NHS number',
+      403: 'Not the patient, the care team or urgent care (the same answer whether or not the patient is enrolled)',
     },
   },
   getAccessLog: {
@@ -535,7 +629,7 @@ export const operations: Record<RouteKey, Operation> = {
     tag: 'Launch',
     summary: 'Exchange a host system’s assertion for a token (launch)',
     description:
-      'RFC 8693 token exchange, form-encoded. The assertion is checked against its host system’s registered keys (by `kid`), its `aud` against this service, its `exp` (at most 5 minutes ahead), its `ods` against the organisations the host may speak for and its `role` against the host’s role map; its `jti` is accepted once. The answer is a token the service signs itself, valid 15 minutes, about the assertion’s `patient` only: used on any other patient (its carers and care team included), or on a worklist, an organisation’s patients, the outcome report, a patient search or a registry, it is 403. The launch is in the patient’s access log (`launched`, `via` the host system) and on the bus (`Session.Launched`), and so is every read made with the token. Errors are RFC 6749’s, never a 5xx: `invalid_request` (the form), `unsupported_grant_type`, `invalid_grant` (the assertion: unknown host, bad signature or key, expired or too long-lived, wrong audience, replayed, unmapped role), `unauthorized_client` (an ODS code the host may not speak for).',
+      'RFC 8693 token exchange, form-encoded. The assertion is checked against its host system’s registered keys (by `kid`), its `aud` against this service, its `exp` (at most 5 minutes ahead), its `ods` against the organisations the host may speak for and its `role` against the host’s role map; its `jti` is accepted once. The answer is a token the service signs itself, valid 15 minutes, about the assertion’s `patient` only: used on any other patient (its carers and care team included, and a `GET /DocumentReference` search naming another patient), or on a worklist, an organisation’s patients, the outcome report, a patient search or a registry, it is 403. The launch is in the patient’s access log (`launched`, `via` the host system) and on the bus (`Session.Launched`), and so is every read made with the token. Errors are RFC 6749’s, never a 5xx: `invalid_request` (the form), `unsupported_grant_type`, `invalid_grant` (the assertion: unknown host, bad signature or key, expired or too long-lived, wrong audience, replayed, unmapped role), `unauthorized_client` (an ODS code the host may not speak for).',
     body: TokenRequest,
     bodyMediaType: 'application/x-www-form-urlencoded',
     oauthErrors: TokenError,

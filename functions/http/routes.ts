@@ -45,9 +45,15 @@ export type RouteSpec = {
   paged?: true;
   /**
    * The patient it is about is in its body, not its path: the handler checks a launched session's
-   * patient (domain/launch.ts). Any other route without `{nhs}` is about no one patient.
+   * patient (domain/launch.ts). Any other route without `{nhs}` (or `patientInQuery`) is about no one patient.
    */
   patientInBody?: true;
+  /**
+   * The patient it is about is named by this query parameter, a FHIR token
+   * `https://fhir.nhs.uk/Id/nhs-number|<NHS number>` (as NRL consumers search), not by its path:
+   * a launched session's patient is checked against it like the path's.
+   */
+  patientInQuery?: 'subject:identifier';
 };
 
 const breakGlassRead = { reads: { 'Break-Glass': 'optional' }, purpose: true } as const;
@@ -123,6 +129,21 @@ export const routeTable = {
     auth: true,
     ...breakGlassRead,
     sends: ['ETag'],
+  },
+  getPlanFhir: {
+    method: 'GET',
+    path: '/patients/{nhs}/plan/fhir',
+    fn: 'planReads',
+    auth: true,
+    ...breakGlassRead,
+  },
+  searchDocumentReferences: {
+    method: 'GET',
+    path: '/DocumentReference',
+    fn: 'planReads',
+    auth: true,
+    ...breakGlassRead,
+    patientInQuery: 'subject:identifier',
   },
   listPlanVersions: {
     method: 'GET',

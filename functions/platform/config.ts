@@ -15,6 +15,9 @@ export const env = {
   ALLOWED_ORIGINS: 'ALLOWED_ORIGINS',
   SENDER_ADDRESS: 'SENDER_ADDRESS',
   SERVICE_URL: 'SERVICE_URL',
+  CUSTODIAN_ODS: 'CUSTODIAN_ODS',
+  API_URL: 'API_URL',
+  SIGNED_SUMMARY_HOURS: 'SIGNED_SUMMARY_HOURS',
   SIGNING_KEY_ID: 'SIGNING_KEY_ID',
   SIGNING_KEY_FILE: 'SIGNING_KEY_FILE',
   PREVIOUS_SIGNING_KEYS: 'PREVIOUS_SIGNING_KEYS',
@@ -87,6 +90,29 @@ export const senderAddress = /* @__PURE__ */ setting(
 export const serviceUrl = /* @__PURE__ */ setting(env.SERVICE_URL, (raw) => {
   const value = required(env.SERVICE_URL, 'the address of the API')(raw);
   if (!URL.canParse(value)) throw new ConfigurationError(`${env.SERVICE_URL} is not a URL`);
+  return value;
+});
+/** The API's own base URL (the stage's, on AWS): where record-locator pointers lead. */
+export const apiUrl = /* @__PURE__ */ setting(env.API_URL, (raw) => {
+  const value = required(env.API_URL, 'the base URL of this API')(raw);
+  if (!URL.canParse(value)) throw new ConfigurationError(`${env.API_URL} is not a URL`);
+  return value;
+});
+/** How long a signed crisis summary is valid for, in hours (24 unless set). */
+export const signedSummaryHours = /* @__PURE__ */ setting(env.SIGNED_SUMMARY_HOURS, (raw) => {
+  if (raw === undefined) return 24;
+  const hours = Number(raw);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 168)
+    throw new ConfigurationError(`${env.SIGNED_SUMMARY_HOURS} must be a whole number of hours from 1 to 168`);
+  return hours;
+});
+/** The ODS code of the organisation that runs the service: the custodian of its record-locator pointers. */
+export const custodianOds = /* @__PURE__ */ setting(env.CUSTODIAN_ODS, (raw) => {
+  const value = required(env.CUSTODIAN_ODS, 'the ODS code of the organisation running the service')(raw);
+  if (!/^[A-Z0-9]{3,10}$/.test(value))
+    throw new ConfigurationError(
+      `${env.CUSTODIAN_ODS} is not an ODS code: 3 to 10 capital letters and digits`,
+    );
   return value;
 });
 /** The logger's service name (Powertools reads POWERTOOLS_LOG_LEVEL itself). */

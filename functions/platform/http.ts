@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { Actor } from '../../domain/actor.ts';
 import { refuseOutsideLaunch } from '../../domain/launch.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
+import { system } from '../../fhir/codes.ts';
 import {
   type HttpFunctionName,
   type HttpMethod,
@@ -73,16 +74,39 @@ const defined = (record: Record<string, string | undefined> | null | undefined):
   Object.fromEntries(Object.entries(record ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
 
 /**
- * The patient a route is about, for a session launched for one patient (domain/launch.ts): the
- * path's, or null for a route about no one patient. A route whose patient is in its body
- * (`patientInBody`) is checked by its handler.
+ * The NHS number a FHIR search names: `<param>=https://fhir.nhs.uk/Id/nhs-number|<NHS number>`, as
+ * NRL consumers search; 400 for anything else. The launch scope and the handler read it alike.
  */
-const launchScopeRefusal = (actor: Actor, route: RouteEntry, params: Record<string, string>) => {
+export const nhsNumberQuery = (query: Record<string, string>, param: string): string => {
+  const raw = query[param];
+  const [searched, value] = raw?.split('|') ?? [];
+  const refuse = (message: string) =>
+    badRequest(`${param} must be ${system.nhsNumber}|<NHS number>: ${message}`, [{ path: param, message }]);
+  if (raw === undefined) throw refuse('it is missing');
+  if (searched !== system.nhsNumber || value === undefined) throw refuse('no other identifier is searched');
+  const nhsNumber = normaliseNhsNumber(value);
+  if (!isValidNhsNumber(nhsNumber)) throw refuse('is not a valid NHS number');
+  return nhsNumber;
+};
+
+/**
+ * The patient a route is about, for a session launched for one patient (domain/launch.ts): the
+ * path's, the query's (`patientInQuery`), or null for a route about no one patient. A route whose
+ * patient is in its body (`patientInBody`) is checked by its handler.
+ */
+const launchScopeRefusal = (
+  actor: Actor,
+  route: RouteEntry,
+  params: Record<string, string>,
+  query: Record<string, string>,
+) => {
   if (route.patientInBody) return null;
-  return refuseOutsideLaunch(
-    actor,
-    route.path.includes('{nhs}') ? normaliseNhsNumber(params.nhs ?? '') : null,
-  );
+  const patient = route.path.includes('{nhs}')
+    ? normaliseNhsNumber(params.nhs ?? '')
+    : route.patientInQuery
+      ? nhsNumberQuery(query, route.patientInQuery)
+      : null;
+  return refuseOutsideLaunch(actor, patient);
 };
 
 /**
@@ -93,15 +117,17 @@ export const authenticated =
   (handle: (request: ApiRequest) => Promise<ApiResponse>): BoundHandler =>
   async (event, context, route) => {
     const actor = await tokenVerifier().verify(event.headers?.authorization);
-    const outside = launchScopeRefusal(actor, route, defined(event.pathParameters));
+    const params = defined(event.pathParameters);
+    const query = defined(event.queryStringParameters);
+    const outside = launchScopeRefusal(actor, route, params, query);
     if (outside) throw problemFromRefusal(outside);
     return handle({
       event,
       context,
       route,
       actor,
-      params: defined(event.pathParameters),
-      query: defined(event.queryStringParameters),
+      params,
+      query,
       headers: defined(event.headers),
       body: event.body,
     });

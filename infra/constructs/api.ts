@@ -69,6 +69,11 @@ export class Api extends Construct {
   readonly restApi: RestApi;
   /** Base URL of the stage, ending in `/`. */
   readonly url: string;
+  /**
+   * The same base URL without a trailing `/`, built from the API's id alone: the functions behind
+   * the API may be told it (the stage's own URL depends on their methods, a circular reference).
+   */
+  readonly baseUrl: string;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -119,6 +124,8 @@ export class Api extends Construct {
       },
     });
     this.url = this.restApi.url;
+    const stack = Stack.of(this);
+    this.baseUrl = `https://${this.restApi.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/v1`;
 
     // Path parameters must be present; bodies have no gateway model (the functions validate them
     // with the same zod schemas as the OpenAPI document), so body validation passes them through.

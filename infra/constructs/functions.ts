@@ -44,8 +44,12 @@ export type Uses = {
   archive?: boolean;
   /** ses:SendEmail from the sender identity (SENDER_ADDRESS, SERVICE_URL). */
   mail?: boolean;
+  /** Publishes or answers record-locator pointers: the custodian and the API's own URL (CUSTODIAN_ODS, API_URL); no AWS access. */
+  pointers?: boolean;
   /** The service signing key: kms:Sign with it, or kms:GetPublicKey only (SIGNING_KEY_ID, PREVIOUS_SIGNING_KEYS). */
   signing?: SigningUse;
+  /** Signs crisis summaries (with `signing: 'sign'`): how long they are valid (SIGNED_SUMMARY_HOURS). */
+  signedSummaries?: boolean;
 };
 
 /**
@@ -61,14 +65,19 @@ export const uses = {
   // Creates take an Idempotency-Key (functions/platform/idempotency.ts): its records are in the
   // same table, claimed with a conditional PutItem and released with DeleteItem.
   patients: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'], signing: 'publicKeys' },
-  planCommands: { table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'], signing: 'publicKeys' },
+  planCommands: {
+    table: ['GetItem', 'PutItem', 'Query', 'DeleteItem'],
+    pointers: true,
+    signing: 'publicKeys',
+  },
   planReads: {
     table: ['GetItem', 'PutItem', 'Query'],
     indexes: [table.versionIndex.name, table.teamIndex.name],
+    pointers: true,
     signing: 'publicKeys',
   },
   // A read outside the care team looks the patient up (GetItem) to answer 403 alike, enrolled or not.
-  summary: { table: ['GetItem', 'Query', 'PutItem'], signing: 'publicKeys' },
+  summary: { table: ['GetItem', 'Query', 'PutItem'], signing: 'sign', signedSummaries: true },
   organisations: { table: ['PutItem', 'Query'], signing: 'publicKeys' },
   hostSystems: { table: ['PutItem', 'Query'], signing: 'publicKeys' },
   // The search keys by the demographics index; the patient and plan of each match; its access record.
@@ -198,6 +207,8 @@ export class Functions extends Construct {
       if (access.bus) environment[env.EVENT_BUS_NAME] = props.bus.eventBusName;
       if (access.archive) environment[env.AUDIT_BUCKET] = props.archive.bucket.bucketName;
       if (access.mail) environment[env.SENDER_ADDRESS] = props.notifications.senderAddress;
+      if (access.pointers) environment[env.CUSTODIAN_ODS] = config.custodianOds;
+      if (access.signedSummaries) environment[env.SIGNED_SUMMARY_HOURS] = String(config.signedSummaryHours);
       if (access.signing) {
         environment[env.SIGNING_KEY_ID] = props.signing.key.keyArn;
         environment[env.SERVICE_IDENTIFIER] = config.serviceIdentifier;
@@ -270,6 +281,13 @@ export class Functions extends Construct {
   setServiceUrl(url: string): void {
     for (const name of this.names) {
       if ((uses as Record<string, Uses>)[name]?.mail) this.byName[name].addEnvironment(env.SERVICE_URL, url);
+    }
+  }
+
+  /** The API's own base URL (API_URL), where record-locator pointers lead, once the API exists. */
+  setApiUrl(url: string): void {
+    for (const name of this.names) {
+      if ((uses as Record<string, Uses>)[name]?.pointers) this.byName[name].addEnvironment(env.API_URL, url);
     }
   }
 

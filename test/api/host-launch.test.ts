@@ -347,6 +347,94 @@ describe('the care network, from a launched session', () => {
   });
 });
 
+describe('FHIR, record-locator pointers and the signed summary, from a launched session', () => {
+  const NRL_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
+  const pointers = (subject: string) =>
+    `/DocumentReference?subject:identifier=${encodeURIComponent(`${NRL_SYSTEM}|${subject}`)}`;
+  const signedSummary = (patient: string, token: string) =>
+    api.call('GET', `/patients/${patient}/plan/summary`, { token, headers: { accept: 'application/jose' } });
+
+  it('reads its patient’s FHIR document, pointer and signed summary, each read audited via the host', async () => {
+    const token = (await exchange(await sign(assertionClaims({ sub: 'dr.fhir' })))).body.access_token;
+    const document = await api.call('GET', `/patients/${nhs}/plan/fhir`, { token });
+    expect(document.status, document.text).toBe(200);
+    expect(document.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
+    expect(document.body).toMatchObject({ resourceType: 'Bundle', type: 'document' });
+    const found = await api.call('GET', pointers(nhs), { token });
+    expect(found.status, found.text).toBe(200);
+    expect(found.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 1 });
+    expect(found.body.entry[0].resource.subject.identifier.value).toBe(nhs);
+    // The patient as people write it, spaced, is the same patient.
+    const spaced = nhs.replace(/(\d{3})(\d{3})(\d{4})/, '$1 $2 $3');
+    expect((await api.call('GET', pointers(spaced), { token })).status).toBe(200);
+    const summary = await signedSummary(nhs, token);
+    expect(summary.status, summary.text).toBe(200);
+    const keys = (await api.call('GET', '/.well-known/jwks.json')).body;
+    const { payload } = await jwtVerify(summary.text, createLocalJWKSet(keys), { algorithms: ['ES256'] });
+    expect(payload).toMatchObject({ nhsNumber: nhs, planVersion: 1 });
+
+    const mine = (await accessLog()).filter((e) => e.actor.id === 'dr.fhir');
+    expect(mine.map((e) => e.action).sort()).toEqual([
+      'launched',
+      'read_plan_fhir',
+      'read_summary',
+      'search_pointers',
+      'search_pointers',
+    ]);
+    for (const entry of mine) {
+      expect(entry.via, JSON.stringify(entry)).toBe(HOST);
+      expect(entry.actor).toEqual({ id: 'dr.fhir', role: 'gp', organisation: PRACTICE, via: HOST });
+    }
+    await api.runtime.settled();
+    const reads = (await api.archived()).filter(
+      (a) => a.event['detail-type'] === 'CarePlan.Accessed' && a.event.detail.reader.id === 'dr.fhir',
+    );
+    expect(reads.map((a) => a.event.detail.action).sort()).toEqual([
+      'read_plan_fhir',
+      'read_summary',
+      'search_pointers',
+      'search_pointers',
+    ]);
+    for (const read of reads) expect(read.event.detail.reader.via).toBe(HOST);
+  });
+
+  it('another patient’s FHIR document, pointers and signed summary are 403, and nothing is read', async () => {
+    const token = (await exchange(await sign(assertionClaims({ sub: 'dr.elsewhere' })))).body.access_token;
+    for (const path of [
+      `/patients/${otherNhs}/plan/fhir`,
+      `/patients/${otherNhs}/plan/fhir?version=1`,
+      pointers(otherNhs),
+      pointers(otherNhs.replace(/(\d{3})(\d{3})(\d{4})/, '$1 $2 $3')),
+    ]) {
+      const res = await api.call('GET', path, { token });
+      expectProblem(res, 403);
+      expect(res.body.detail, path).toMatch(/another patient/);
+    }
+    expectProblem(await signedSummary(otherNhs, token), 403);
+    // A search that names no patient is the bad request it is for anyone, never a read.
+    expectProblem(await api.call('GET', '/DocumentReference', { token }), 400);
+    expectProblem(
+      await api.call(
+        'GET',
+        `/DocumentReference?subject:identifier=${encodeURIComponent(`https://example.org|${otherNhs}`)}`,
+        {
+          token,
+        },
+      ),
+      400,
+    );
+    const theirs = await api.call('GET', `/patients/${otherNhs}/access-log?limit=200`, {
+      token: api.token({ role: 'patient', nhs: otherNhs }),
+    });
+    expect(theirs.body.items.filter((e: { actor: { id: string } }) => e.actor.id === 'dr.elsewhere')).toEqual(
+      [],
+    );
+    // The same user signed in as themselves finds the other patient's pointer.
+    const own = api.token({ role: 'gp', org: PRACTICE, sub: 'dr.elsewhere' });
+    expect((await api.call('GET', pointers(otherNhs), { token: own })).body.total).toBe(1);
+  });
+});
+
 type Refusal = [what: string, assertion: () => Promise<string>, error: string, description?: RegExp];
 
 describe('refusals: each RFC 6749’s JSON, no token issued, nothing launched', () => {

@@ -39,6 +39,7 @@ import type { Refusal } from '../../domain/refusals.ts';
 import { crisisSummary } from '../../domain/views.ts';
 import { carers, patients, plans } from '../../functions/platform/composition-root.ts';
 import { problemFromRefusal } from '../../functions/platform/problem.ts';
+import { testPublisher } from '../support/publisher.ts';
 import { type Api, startApi, testNhsNumber } from './harness.ts';
 
 /**
@@ -288,6 +289,7 @@ const decide = (
       relationship: relationshipOf(actor, { nhsNumber: nhs, careTeam: [GP] }),
       now: new Date().toISOString(),
       newId: () => 'x',
+      publisher: testPublisher,
     };
     const outcome = enrolPatient(profileOf(nhs), ctx);
     if (!outcome.ok) return statusOf(outcome.refusal, 201);
@@ -301,6 +303,7 @@ const decide = (
       relationship: commandRelationship(actor, nhs, op.command, state),
       now: new Date().toISOString(),
       newId: () => 'x',
+      publisher: testPublisher,
     };
     const outcome = decideCommand(op.command, nhs, state, ctx);
     if (op.command === 'create') return outcome.ok ? 201 : statusOf(outcome.refusal, 201);

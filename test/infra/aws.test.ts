@@ -202,6 +202,17 @@ describe('functions', () => {
       SERVICE_URL: expect.objectContaining({ 'Fn::Join': expect.any(Array) }),
       TABLE_NAME: expect.any(Object),
     });
+    // Record-locator pointers: the custodian, and the API's URL from its id (its stage URL would be circular).
+    for (const name of Object.keys(httpFunctions)) {
+      const pointers = name === 'planCommands' || name === 'planReads';
+      expect(Object.hasOwn(env(name), 'CUSTODIAN_ODS'), name).toBe(pointers);
+      expect(Object.hasOwn(env(name), 'API_URL'), name).toBe(pointers);
+    }
+    expect(env('planReads').CUSTODIAN_ODS).toBe('UCPDEV');
+    // Only the function that signs crisis summaries knows their lifetime (the token function signs too).
+    for (const name of names)
+      expect(env(name).SIGNED_SUMMARY_HOURS, name).toBe(name === 'summary' ? '24' : undefined);
+    expect(JSON.stringify(env('planCommands').API_URL)).toContain(logicalIdAt(synth, 'Api/RestApi'));
   });
 
   /** Every statement of a function's policy, as `action on resource` lines, with tokens abbreviated. */
@@ -272,7 +283,13 @@ describe('functions', () => {
       ...tableKey,
       ...publicKeys,
     ],
-    summary: [...logs('summary'), ...onTable('GetItem', 'PutItem', 'Query'), ...tableKey, ...publicKeys],
+    summary: [
+      ...logs('summary'),
+      ...onTable('GetItem', 'PutItem', 'Query'),
+      ...tableKey,
+      ...publicKeys,
+      'kms:Sign on Signing/Key',
+    ],
     organisations: [...logs('organisations'), ...onTable('PutItem', 'Query'), ...tableKey, ...publicKeys],
     patientSearch: [
       ...logs('patientSearch'),

@@ -44,19 +44,20 @@ describe('readConfig', () => {
     });
   });
 
-  it('refuses to default the issuers, origins or sender outside dev', () => {
+  it('refuses to default the issuers, origins, sender or custodian outside dev', () => {
     const prod: Record<string, string> = {
       stage: 'prod',
       trustedIssuers: issuers,
       allowedOrigins: 'https://a.test',
       senderAddress: 'a@b.test',
+      custodianOds: 'X26',
     };
     expect(readConfig(from(prod), {})).toMatchObject({
       stage: 'prod',
       auditLockMode: 'COMPLIANCE',
       logRetention: 731,
     });
-    for (const key of ['trustedIssuers', 'allowedOrigins', 'senderAddress']) {
+    for (const key of ['trustedIssuers', 'allowedOrigins', 'senderAddress', 'custodianOds']) {
       const { [key]: _, ...without } = prod;
       expect(() => readConfig(from(without), {}), key).toThrow(
         new RegExp(`${key} is required outside the dev stage`),
@@ -153,6 +154,7 @@ describe('a production stage', () => {
         allowedOrigins: 'https://app.nhs.test',
         senderAddress: 'care-plans@nhs.test',
         serviceUrl: 'https://app.nhs.test',
+        custodianOds: 'X26',
         auditRetentionDays: '3653',
         previousSigningKeys: previousKey,
       },

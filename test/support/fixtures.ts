@@ -25,6 +25,7 @@ import { relationshipOf } from '../../domain/permissions.ts';
 import type { PatientProfile, Plan } from '../../domain/plan.ts';
 import type { Sections } from '../../domain/sections.ts';
 import type { PatientRecord, RevisionRecord } from '../../functions/platform/ports.ts';
+import { testPublisher } from './publisher.ts';
 
 /**
  * Deterministic fixtures for the integration and handler tests: actors, sections, patients and
@@ -154,6 +155,7 @@ export class PlanStory {
       relationship: relationshipOf(actor, { nhsNumber: this.nhsNumber, careTeam }),
       now,
       newId: () => `evt-${this.nhsNumber}-${++this.ids}`,
+      publisher: testPublisher,
     };
     const outcome = decide(this.plan, ctx);
     if (!outcome.ok) throw new Error(`fixture ${command} refused: ${JSON.stringify(outcome.refusal)}`);

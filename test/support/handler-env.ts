@@ -32,6 +32,8 @@ export const handlerEnvironment = () => {
   process.env.AWS_ACCESS_KEY_ID = 'unit';
   process.env.AWS_SECRET_ACCESS_KEY = 'unit';
   process.env.TRUSTED_ISSUERS = JSON.stringify(issuer.trustedIssuers);
+  process.env.API_URL = 'https://ucp.test';
+  process.env.CUSTODIAN_ODS = 'UCP01';
   process.env.SIGNING_KEY_FILE = join(dataDir, 'signing', 'service.key.pem');
   delete process.env.SIGNING_KEY_ID;
   // Everything the handlers log is captured and checked for personal data: log it all.

@@ -71,6 +71,7 @@ describe('the OpenAPI document', () => {
       'Plan',
       'Plan history',
       'Urgent care',
+      'FHIR',
       'Audit',
       'Care network',
       'Worklists',

@@ -4,6 +4,7 @@ import type { CommandContext, Outcome } from '../../../domain/lifecycle.ts';
 import type { Relationship } from '../../../domain/permissions.ts';
 import type { Plan } from '../../../domain/plan.ts';
 import type { Refusal } from '../../../domain/refusals.ts';
+import { testPublisher } from '../../support/publisher.ts';
 
 /** Shared, deterministic fixtures for the domain unit tests. */
 export const NHS = '9434765919';
@@ -68,7 +69,13 @@ export const ctxOf = (
   actor: CommandContext['actor'],
   relationship: Relationship,
   options: { now?: string; newId?: () => string } = {},
-): CommandContext => ({ actor, relationship, now: options.now ?? NOW, newId: options.newId ?? counter() });
+): CommandContext => ({
+  actor,
+  relationship,
+  now: options.now ?? NOW,
+  newId: options.newId ?? counter(),
+  publisher: testPublisher,
+});
 
 /** The value and events of an accepted command; fails the test with the refusal otherwise. */
 export const accepted = <T>(outcome: Outcome<T>): { value: T; events: DomainEvent[] } => {

@@ -173,11 +173,19 @@ describe('the story of one plan', () => {
       ['id-2', 'CarePlan.Submitted', NOW],
       ['id-3', 'CarePlan.DraftUpdated', NOW],
       ['id-4', 'CarePlan.Ratified', NOW],
-      ['id-5', 'CarePlan.DraftUpdated', NOW],
-      ['id-6', 'CarePlan.Ratified', NOW],
+      ['id-5', 'CarePlan.Published', NOW],
+      ['id-6', 'CarePlan.DraftUpdated', NOW],
+      ['id-7', 'CarePlan.Ratified', NOW],
+      ['id-8', 'CarePlan.Published', NOW],
     ]);
     expect(events.map((event) => ('revision' in event.detail ? event.detail.revision : null))).toEqual([
-      1, 2, 3, 4, 5, 6,
+      1, 2, 3, 4, 4, 5, 6, 6,
+    ]);
+    // Each publication points the record locator at its version, superseding the one before.
+    const pointers = events.flatMap((e) => (e.type === 'CarePlan.Published' ? [e.detail] : []));
+    expect(pointers.map((p) => [p.version, p.pointer.id, p.pointer.url, p.replaces])).toEqual([
+      [1, `${NHS}-v1`, `https://ucp.test/patients/${NHS}/plan/fhir?version=1`, null],
+      [2, `${NHS}-v2`, `https://ucp.test/patients/${NHS}/plan/fhir?version=2`, `${NHS}-v1`],
     ]);
     expectNoClinicalContent(events);
   });
@@ -545,6 +553,28 @@ describe('ratifyPlan', () => {
         at: LATER,
         detail: { nhsNumber: NHS, revision: 3, version: 1, ratifiedBy: by, careTeam: [GP_PRACTICE, HOSPICE] },
       },
+      {
+        id: 'id-2',
+        type: 'CarePlan.Published',
+        at: LATER,
+        detail: {
+          nhsNumber: NHS,
+          revision: 3,
+          version: 1,
+          pointer: {
+            id: `${NHS}-v1`,
+            nhsNumber: NHS,
+            planVersion: 1,
+            type: { system: 'http://snomed.info/sct', code: '736373009', display: 'End of life care plan' },
+            category: { system: 'http://snomed.info/sct', code: '734163000', display: 'Care plan' },
+            custodian: 'UCP01',
+            url: `https://ucp.test/patients/${NHS}/plan/fhir?version=1`,
+            contentType: 'application/fhir+json',
+            created: LATER,
+          },
+          replaces: null,
+        },
+      },
     ]);
     expectNoClinicalContent(events);
   });
@@ -691,6 +721,29 @@ describe('returnPlan', () => {
   });
 });
 
+describe('the record locator pointer', () => {
+  const types = (events: readonly DomainEvent[]) => events.map((e) => e.type);
+
+  it('is retired once: a death after a withdrawal retires nothing more', () => {
+    const withdrawnPlan = ok(withdrawPlan(states.published(), { reason: 'no' }, ctxOf(patient, 'self')));
+    const { events } = accepted(
+      recordDeath(withdrawnPlan, { date: TODAY, place: 'home' }, ctxOf(gp, 'careTeam')),
+    );
+    expect(types(events)).toEqual(['Patient.Died']);
+  });
+
+  it('is neither published nor retired for a plan never published', () => {
+    const { events: withdrawing } = accepted(
+      withdrawPlan(states.draft(), { reason: 'no' }, ctxOf(patient, 'self')),
+    );
+    expect(types(withdrawing)).toEqual(['CarePlan.Withdrawn']);
+    const { events: dying } = accepted(
+      recordDeath(states.draft(), { date: TODAY, place: 'home' }, ctxOf(gp, 'careTeam')),
+    );
+    expect(types(dying)).toEqual(['Patient.Died']);
+  });
+});
+
 describe('withdrawPlan', () => {
   it.each([
     ['the patient', patient, 'self', { id: patient.id, role: 'patient' }],
@@ -713,6 +766,18 @@ describe('withdrawPlan', () => {
           type: 'CarePlan.Withdrawn',
           at: LATER,
           detail: { nhsNumber: NHS, revision: value.revision, withdrawnBy: by, careTeam: [GP_PRACTICE] },
+        },
+        {
+          id: 'id-2',
+          type: 'CarePlan.Unpublished',
+          at: LATER,
+          detail: {
+            nhsNumber: NHS,
+            revision: value.revision,
+            version: 1,
+            pointerId: `${NHS}-v1`,
+            reason: 'withdrawn',
+          },
         },
       ]);
       expect(JSON.stringify(events)).not.toContain('Canada');
@@ -810,6 +875,18 @@ describe('recordDeath', () => {
           date: '2026-11-20',
           place: 'home',
           diedInPreferredPlace: true,
+        },
+      },
+      {
+        id: 'id-2',
+        type: 'CarePlan.Unpublished',
+        at: LATER,
+        detail: {
+          nhsNumber: NHS,
+          revision: value.revision,
+          version: 1,
+          pointerId: `${NHS}-v1`,
+          reason: 'died',
         },
       },
     ]);

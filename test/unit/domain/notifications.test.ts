@@ -67,6 +67,24 @@ const details: Record<EventType, NotificationFacts & Record<string, unknown>> = 
     ratifiedBy: gpRef,
     careTeam: [GP_PRACTICE, HOSPICE, CARE_HOME],
   },
+  'CarePlan.Published': {
+    eventId: EVENT_ID,
+    version: 1,
+    nhsNumber: NHS,
+    revision: 4,
+    planVersion: 1,
+    pointer: { id: `${NHS}-v1`, custodian: 'UCP01', url: `${SERVICE}/patients/${NHS}/plan/fhir?version=1` },
+    replaces: null,
+  },
+  'CarePlan.Unpublished': {
+    eventId: EVENT_ID,
+    version: 1,
+    nhsNumber: NHS,
+    revision: 6,
+    planVersion: 1,
+    pointerId: `${NHS}-v1`,
+    reason: 'withdrawn',
+  },
   'CarePlan.Returned': {
     eventId: EVENT_ID,
     version: 1,
@@ -174,6 +192,8 @@ const expected: Record<EventType, Recipient[]> = {
     { kind: 'organisation', ods: HOSPICE },
     { kind: 'organisation', ods: CARE_HOME },
   ],
+  'CarePlan.Published': [],
+  'CarePlan.Unpublished': [],
   'CarePlan.Returned': [
     { kind: 'patient', nhsNumber: NHS },
     { kind: 'organisation', ods: GP_PRACTICE },

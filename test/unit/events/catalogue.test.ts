@@ -26,6 +26,7 @@ import type { Sections } from '../../../domain/sections.ts';
 import { detailSchemas, eventTypes, jsonSchemas } from '../../../events/catalogue.ts';
 import { eventSource } from '../../../events/source.ts';
 import { toDetail, toEntry } from '../../../events/wire.ts';
+import { testPublisher } from '../../support/publisher.ts';
 
 const NHS = '9434765919';
 const GP_PRACTICE = 'A81001';
@@ -103,11 +104,14 @@ let step = 0;
 const ctx = (actor: StaffActor | CitizenActor, relationship: Relationship = 'careTeam'): CommandContext => {
   step += 1;
   const n = step;
+  let k = 0;
   return {
     actor,
     relationship,
     now: new Date(Date.parse('2026-11-21T09:00:00.000Z') + n * 60_000).toISOString(),
-    newId: () => `01KAZ${String(n).padStart(21, '0')}`,
+    // One command may raise two events (a ratification publishes a pointer): each its own id.
+    newId: () => `01KAZ${String(n).padStart(19, '0')}${String(++k).padStart(2, '0')}`,
+    publisher: testPublisher,
   };
 };
 
@@ -260,7 +264,7 @@ const ofType = <T extends EventType>(type: T) => events.filter((e) => e.type ===
 describe('event catalogue: details of real domain events', () => {
   it('the story raises every detail-type in the catalogue, each event with a distinct id', () => {
     expect(new Set(events.map((e) => e.type))).toEqual(new Set(eventTypes));
-    expect(eventTypes).toHaveLength(15);
+    expect(eventTypes).toHaveLength(17);
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 
@@ -275,7 +279,7 @@ describe('event catalogue: details of real domain events', () => {
       expect(detail.version).toBe(1);
       // Every fact of the domain event travels, and nothing else but the envelope
       const { eventId: _id, version: _v, ...facts } = detail as Record<string, unknown>;
-      if (type === 'CarePlan.Ratified') {
+      if (type === 'CarePlan.Ratified' || type === 'CarePlan.Published' || type === 'CarePlan.Unpublished') {
         const { version: planVersion, ...rest } = event.detail as { version: number };
         expect(facts).toStrictEqual({ ...rest, planVersion });
       } else {
@@ -306,6 +310,26 @@ describe('event catalogue: details of real domain events', () => {
     expect(details.map((d) => d.version)).toEqual([1, 1]);
     expect(details.map((d) => d.revision)).toEqual([6, 8]);
     expect(details[1]?.careTeam).toEqual([GP_PRACTICE]);
+  });
+
+  it('CarePlan.Published points at each version, superseding the last; Unpublished retires the last', () => {
+    const published = ofType('CarePlan.Published').map((e) => toDetail(e));
+    expect(published.map((d) => [d.planVersion, d.pointer.id, d.replaces])).toEqual([
+      [1, `${NHS}-v1`, null],
+      [2, `${NHS}-v2`, `${NHS}-v1`],
+    ]);
+    expect(published[1]?.pointer).toMatchObject({
+      type: { system: 'http://snomed.info/sct', code: '736373009' },
+      category: { system: 'http://snomed.info/sct', code: '734163000' },
+      custodian: 'UCP01',
+      url: `https://ucp.test/patients/${NHS}/plan/fhir?version=2`,
+      contentType: 'application/fhir+json',
+    });
+    const retired = ofType('CarePlan.Unpublished').map((e) => toDetail(e));
+    expect(retired.map((d) => [d.reason, d.planVersion, d.pointerId])).toEqual([
+      ['withdrawn', 2, `${NHS}-v2`],
+      ['died', 2, `${NHS}-v2`],
+    ]);
   });
 
   it('specific facts: submittedTo, death comparison and break-glass survive conversion', () => {

@@ -22,9 +22,10 @@ const personal = [NHS, NHS_SPACED, GIVEN, FAMILY, ...planStrings];
 
 const { db, store, faulty, faults, logs, operations } = await realStore(env, personal, 'ucp-summary-handler');
 const { createHandler } = await import('../../../functions/http/summary.ts');
-const handler = createHandler(store);
+const { serviceSigner } = await import('../../../functions/platform/composition-root.ts');
+const handler = createHandler({ ...store, signer: serviceSigner });
 /** The same handler on ports whose sends a test can make fail. */
-const faultyHandler = createHandler(faulty);
+const faultyHandler = createHandler({ ...faulty, signer: serviceSigner });
 
 const getSummary = (query?: Record<string, string>, token = paramedicToken, on = handler) =>
   invoke(on, { method: 'GET', path, resource, token, ...(query && { query }) });
