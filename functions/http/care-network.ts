@@ -1,5 +1,5 @@
 import { commandRelationship, readCareTeam, readPatientsOf } from '../../domain/access.ts';
-import { OdsCode, onBehalfOf } from '../../domain/actor.ts';
+import { onBehalfOf } from '../../domain/actor.ts';
 import {
   CarerGrantRequest,
   carerGrantView,
@@ -24,6 +24,7 @@ import {
   authenticated,
   json,
   nhsNumberParam,
+  odsParam,
   pageParams,
 } from '../platform/http.ts';
 import {
@@ -55,15 +56,6 @@ type CareNetworkPorts = {
   plans: Pick<Plans, 'current' | 'append'>;
   patients: Pick<Patients, 'get'>;
   carers: Carers;
-};
-
-const odsParam = (request: ApiRequest): string => {
-  const result = OdsCode.safeParse(request.params.ods ?? '');
-  if (!result.success)
-    throw badRequest('the ODS code in the path is not valid', [
-      { path: 'ods', message: 'must be an ODS code: 3 to 10 capital letters and digits' },
-    ]);
-  return result.data;
 };
 
 const grantIdParam = (request: ApiRequest): string => {

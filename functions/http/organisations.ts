@@ -1,5 +1,4 @@
 import { ulid } from 'ulid';
-import { OdsCode } from '../../domain/actor.ts';
 import {
   mayManageOrganisation,
   Organisation,
@@ -8,9 +7,16 @@ import {
   writeOrganisation,
 } from '../../domain/organisation.ts';
 import { lazyHandler, organisations } from '../platform/composition-root.ts';
-import { type ApiRequest, authenticated, httpApi, ifMatchRevision, json } from '../platform/http.ts';
+import {
+  type ApiRequest,
+  authenticated,
+  httpApi,
+  ifMatchRevision,
+  json,
+  odsParam,
+} from '../platform/http.ts';
 import { OrganisationRevisionConflict, type Organisations } from '../platform/ports.ts';
-import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import { etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { parseBody } from '../platform/validation.ts';
 
 /**
@@ -18,15 +24,6 @@ import { parseBody } from '../platform/validation.ts';
  * notifications.ts). An organisation's admin reads and writes its own entry, a service
  * administrator any (domain/organisation.ts).
  */
-const odsParam = (request: ApiRequest): string => {
-  const result = OdsCode.safeParse(request.params.ods ?? '');
-  if (!result.success)
-    throw badRequest('the ODS code in the path is not valid', [
-      { path: 'ods', message: 'must be an ODS code: 3 to 10 capital letters and digits' },
-    ]);
-  return result.data;
-};
-
 /** Who may manage this entry is decided first: no one else learns whether it exists. */
 const manageableOds = (request: ApiRequest): string => {
   const ods = odsParam(request);

@@ -6,7 +6,7 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import httpRouterHandler from '@middy/http-router';
 import httpSecurityHeaders from '@middy/http-security-headers';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { Actor } from '../../domain/actor.ts';
+import { type Actor, OdsCode } from '../../domain/actor.ts';
 import { refuseOutsideLaunch } from '../../domain/launch.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../../domain/nhs-number.ts';
 import { system } from '../../fhir/codes.ts';
@@ -87,6 +87,15 @@ export const nhsNumberQuery = (query: Record<string, string>, param: string): st
   const nhsNumber = normaliseNhsNumber(value);
   if (!isValidNhsNumber(nhsNumber)) throw refuse('is not a valid NHS number');
   return nhsNumber;
+};
+
+export const odsParam = (request: ApiRequest): string => {
+  const result = OdsCode.safeParse(request.params.ods ?? '');
+  if (!result.success)
+    throw badRequest('the ODS code in the path is not valid', [
+      { path: 'ods', message: 'must be an ODS code: 3 to 10 capital letters and digits' },
+    ]);
+  return result.data;
 };
 
 /**
