@@ -7,10 +7,11 @@ import {
   writeHostSystem,
 } from '../../domain/host-system.ts';
 import { hostSystems, lazyHandler } from '../platform/composition-root.ts';
-import { type ApiRequest, authenticated, httpApi, ifMatchRevision, json } from '../platform/http.ts';
+import { type ApiRequest, authenticated, expectedRevision, httpApi, json } from '../platform/http.ts';
 import { HostSystemRevisionConflict, type HostSystems } from '../platform/ports.ts';
 import { badRequest, etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { parseBody } from '../platform/validation.ts';
+import { appendEntryRevision } from './registry-entry.ts';
 
 /**
  * The host system registry (domain/host-system.ts): the systems that may launch a clinician into
@@ -38,7 +39,7 @@ const put = (registry: HostSystems) =>
   authenticated(async (request) => {
     const id = manageableId(request);
     const hostSystem = parseBody(HostSystem, request.body);
-    const basedOn = request.headers['if-match'] ? ifMatchRevision(request) : undefined;
+    const basedOn = expectedRevision(request);
     const current = await registry.get(id);
     const outcome = writeHostSystem(
       current,
@@ -47,19 +48,7 @@ const put = (registry: HostSystems) =>
     );
     if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
     if (outcome.value === current) return entryResponse(current, 200);
-    try {
-      await registry.append(outcome.value);
-    } catch (error) {
-      if (!(error instanceof HostSystemRevisionConflict)) throw error;
-      const currentRevision = (await registry.get(id))?.revision ?? 0;
-      throw new HttpProblem(
-        412,
-        'Precondition Failed',
-        'the entry was changed by someone else at the same time',
-        { currentRevision },
-        { ETag: etag(currentRevision) },
-      );
-    }
+    await appendEntryRevision(registry, id, outcome.value, HostSystemRevisionConflict);
     return entryResponse(outcome.value, current ? 200 : 201);
   });
 

@@ -10,14 +10,15 @@ import { lazyHandler, organisations } from '../platform/composition-root.ts';
 import {
   type ApiRequest,
   authenticated,
+  expectedRevision,
   httpApi,
-  ifMatchRevision,
   json,
   odsParam,
 } from '../platform/http.ts';
 import { OrganisationRevisionConflict, type Organisations } from '../platform/ports.ts';
 import { etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
 import { parseBody } from '../platform/validation.ts';
+import { appendEntryRevision } from './registry-entry.ts';
 
 /**
  * The organisation registry: where each organisation is told of what (functions/consumers/
@@ -43,7 +44,7 @@ const put = (registry: Organisations) =>
   authenticated(async (request) => {
     const ods = manageableOds(request);
     const organisation = parseBody(Organisation, request.body);
-    const basedOn = request.headers['if-match'] ? ifMatchRevision(request) : undefined;
+    const basedOn = expectedRevision(request);
     const current = await registry.get(ods);
     const outcome = writeOrganisation(
       current,
@@ -52,20 +53,12 @@ const put = (registry: Organisations) =>
     );
     if (!outcome.ok) throw problemFromRefusal(outcome.refusal);
     if (outcome.events.length === 0) return entryResponse(outcome.value, 200);
-    try {
-      await registry.append({ ...outcome.value, events: outcome.events });
-    } catch (error) {
-      if (!(error instanceof OrganisationRevisionConflict)) throw error;
-      const winner = await registry.get(ods);
-      const currentRevision = winner?.revision ?? 0;
-      throw new HttpProblem(
-        412,
-        'Precondition Failed',
-        'the entry was changed by someone else at the same time',
-        { currentRevision },
-        { ETag: etag(currentRevision) },
-      );
-    }
+    await appendEntryRevision(
+      registry,
+      ods,
+      { ...outcome.value, events: outcome.events },
+      OrganisationRevisionConflict,
+    );
     return entryResponse(outcome.value, current ? 200 : 201);
   });
 

@@ -30,7 +30,7 @@ import {
 } from '../platform/http.ts';
 import { idempotentCreate } from '../platform/idempotency.ts';
 import { type Carers, type Patients, PlanRevisionConflict, type Plans } from '../platform/ports.ts';
-import { etag, HttpProblem, problemFromRefusal } from '../platform/problem.ts';
+import { etag, HttpProblem, lostRace, problemFromRefusal } from '../platform/problem.ts';
 import { parseBody } from '../platform/validation.ts';
 import { appendRevision } from './append-revision.ts';
 import { careNetworkCommands } from './care-network.ts';
@@ -77,14 +77,7 @@ const save = async (
   } catch (error) {
     if (!(error instanceof PlanRevisionConflict)) throw error;
     const current = await plans.current(outcome.value.nhsNumber);
-    const currentRevision = current?.revision ?? 0;
-    throw new HttpProblem(
-      412,
-      'Precondition Failed',
-      'the plan was changed by someone else at the same time',
-      { currentRevision },
-      { ETag: etag(currentRevision) },
-    );
+    throw lostRace('the plan was changed by someone else at the same time', current?.revision ?? 0);
   }
 };
 

@@ -56,6 +56,10 @@ export const problemFromRefusal = (refusal: Refusal): HttpProblem => {
 
 export const etag = (revision: number): string => `"${revision}"`;
 
+/** A conditional write that lost its race to another writer: 412, with the revision that won as `currentRevision` and ETag. */
+export const lostRace = (detail: string, currentRevision: number): HttpProblem =>
+  new HttpProblem(412, 'Precondition Failed', detail, { currentRevision }, { ETag: etag(currentRevision) });
+
 export const problemBody = (
   status: number,
   title: string,
