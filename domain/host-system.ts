@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { type Actor, ActorRef, actorRef, OdsCode, StaffRole } from './actor.ts';
 import type { Outcome } from './lifecycle.ts';
 import { forbidden, type Refusal } from './refusals.ts';
+import { expectEntryRevision } from './registry.ts';
 
 /**
  * The registry of host systems (GP and urgent care systems such as EMIS Web, SystmOne, Adastra)
@@ -113,34 +114,15 @@ export const mayManageHostSystems = (actor: Actor): Refusal | null =>
     ? null
     : forbidden('only a service administrator (an admin of no organisation) manages host systems');
 
-/** As the organisation registry: replacing needs If-Match, registering none. */
-const expectRevision = (current: HostSystemEntry | null, basedOn: number | undefined): Refusal | null => {
-  if (!current)
-    return basedOn === undefined
-      ? null
-      : {
-          kind: 'RevisionConflict',
-          reason: 'no host system with this id is registered: register it without If-Match',
-          currentRevision: null,
-        };
-  if (basedOn === undefined)
-    return { kind: 'RevisionRequired', reason: 'send If-Match with the ETag of the entry you are replacing' };
-  return basedOn === current.revision
-    ? null
-    : {
-        kind: 'RevisionConflict',
-        reason: 'the entry has changed since you read it',
-        currentRevision: current.revision,
-      };
-};
-
 /** Registers or replaces an entry whole; the same entry again is no change (no revision). */
 export const writeHostSystem = (
   current: HostSystemEntry | null,
   change: { id: string; hostSystem: HostSystem; basedOn: number | undefined },
   ctx: { actor: Actor; now: string },
 ): Outcome<HostSystemEntry> => {
-  const refusal = mayManageHostSystems(ctx.actor) ?? expectRevision(current, change.basedOn);
+  const refusal =
+    mayManageHostSystems(ctx.actor) ??
+    expectEntryRevision(current, change.basedOn, 'no host system with this id is registered');
   if (refusal) return { ok: false, refusal };
   if (current && JSON.stringify(current.hostSystem) === JSON.stringify(change.hostSystem))
     return { ok: true, value: current, events: [] };

@@ -3,8 +3,8 @@ import * as z from 'zod/mini';
 import { type Actor, ActorRef, actorRef, OdsCode } from './actor.ts';
 import { raise } from './events.ts';
 import type { Outcome } from './lifecycle.ts';
-
 import { forbidden, type Refusal } from './refusals.ts';
+import { expectEntryRevision } from './registry.ts';
 
 /** What kind of organisation an ODS code names: how it is shown, never what it may do. */
 export const OrganisationKind = /* @__PURE__ */ z
@@ -102,36 +102,6 @@ export const mayManageOrganisation = (actor: Actor, ods: string): Refusal | null
     : forbidden("an organisation's admin manages only its own organisation's entry");
 };
 
-/**
- * Replacing an entry needs the revision it was based on (If-Match); registering a new one needs
- * none, and a revision given for an entry that does not exist is stale. So two admins writing at
- * once never silently undo each other.
- */
-export const expectEntryRevision = (
-  current: OrganisationEntry | null,
-  basedOn: number | undefined,
-): Refusal | null => {
-  if (!current) {
-    return basedOn === undefined
-      ? null
-      : {
-          kind: 'RevisionConflict',
-          reason: 'no organisation with this ODS code is registered: register it without If-Match',
-          currentRevision: null,
-        };
-  }
-  if (basedOn === undefined) {
-    return { kind: 'RevisionRequired', reason: 'send If-Match with the ETag of the entry you are replacing' };
-  }
-  return basedOn === current.revision
-    ? null
-    : {
-        kind: 'RevisionConflict',
-        reason: 'the entry has changed since you read it',
-        currentRevision: current.revision,
-      };
-};
-
 export type RegistryContext = { actor: Actor; now: string; newId: () => string };
 
 /**
@@ -145,7 +115,8 @@ export const writeOrganisation = (
   ctx: RegistryContext,
 ): Outcome<OrganisationEntry> => {
   const refusal =
-    mayManageOrganisation(ctx.actor, change.ods) ?? expectEntryRevision(current, change.basedOn);
+    mayManageOrganisation(ctx.actor, change.ods) ??
+    expectEntryRevision(current, change.basedOn, 'no organisation with this ODS code is registered');
   if (refusal) return { ok: false, refusal };
   const before: Partial<Organisation> = current?.organisation ?? {};
   const after = change.organisation;

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Actor, ServiceAdminActor } from '../../../domain/actor.ts';
 import {
   addressFields,
-  expectEntryRevision,
   mayManageOrganisation,
   Organisation,
   type OrganisationEntry,
@@ -11,6 +10,7 @@ import {
 } from '../../../domain/organisation.ts';
 import { mayCommand, mayRead, relationshipOf } from '../../../domain/permissions.ts';
 import { PatientProfile } from '../../../domain/plan.ts';
+import { expectEntryRevision } from '../../../domain/registry.ts';
 import {
   counter,
   GP_PRACTICE,
@@ -219,12 +219,14 @@ describe('writeOrganisation', () => {
     });
 
     it('with a revision for an entry that does not exist: RevisionConflict with no current revision', () => {
-      expect(expectEntryRevision(null, 1)).toEqual({
+      expect(expectEntryRevision(null, 1, 'no organisation with this ODS code is registered')).toEqual({
         kind: 'RevisionConflict',
         reason: expect.stringContaining('register it without If-Match'),
         currentRevision: null,
       });
-      expect(expectEntryRevision(null, undefined)).toBeNull();
+      expect(
+        expectEntryRevision(null, undefined, 'no organisation with this ODS code is registered'),
+      ).toBeNull();
     });
   });
 });
