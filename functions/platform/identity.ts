@@ -24,6 +24,7 @@ import {
   odsCodePattern,
   type ProofingLevel,
   proofingLevels,
+  type StaffActor,
   type StaffRole,
   staffRoles,
 } from '../../domain/actor.ts';
@@ -275,6 +276,15 @@ function claims(shape: Record<string, Check>, payload: JwtPayload): Record<strin
   return payload;
 }
 
+/** A member of staff from claims already checked: `sub`, `role`, `ods` and perhaps `name`. */
+const staffMember = (c: Record<string, unknown>): StaffActor => ({
+  kind: 'staff',
+  id: c.sub as string,
+  role: c.role as StaffRole,
+  organisation: c.ods as string,
+  ...(typeof c.name === 'string' && { name: c.name }),
+});
+
 function staffActor(payload: JwtPayload): Actor {
   if (failing(serviceAdminClaims, payload).length === 0) {
     return {
@@ -284,14 +294,7 @@ function staffActor(payload: JwtPayload): Actor {
       ...(typeof payload.name === 'string' && { name: payload.name }),
     };
   }
-  const c = claims(staffClaims, payload);
-  return {
-    kind: 'staff',
-    id: c.sub as string,
-    role: c.role as StaffRole,
-    organisation: c.ods as string,
-    ...(typeof c.name === 'string' && { name: c.name }),
-  };
+  return staffMember(claims(staffClaims, payload));
 }
 
 function citizenActor(payload: JwtPayload): Actor {
@@ -334,12 +337,5 @@ const launchedClaims = {
 };
 function launchedActor(payload: JwtPayload): Actor {
   const c = claims(launchedClaims, payload);
-  return {
-    kind: 'staff',
-    id: c.sub as string,
-    role: c.role as StaffRole,
-    organisation: c.ods as string,
-    ...(typeof c.name === 'string' && { name: c.name }),
-    launch: { hostSystem: c.via as string, patient: c.patient as string },
-  };
+  return { ...staffMember(c), launch: { hostSystem: c.via as string, patient: c.patient as string } };
 }
