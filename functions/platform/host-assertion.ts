@@ -1,21 +1,9 @@
-import {
-  FetchError,
-  JwtBaseError,
-  JwtExpiredError,
-  JwtInvalidAudienceError,
-  JwtInvalidIssuerError,
-  JwtInvalidSignatureAlgorithmError,
-  JwtInvalidSignatureError,
-  JwtNotBeforeError,
-  JwtWithoutValidKidError,
-  KidNotFoundInJwksError,
-  WaitPeriodNotYetEndedJwkError,
-} from 'aws-jwt-verify/error';
 import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
 import { type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import type { HostSystemEntry } from '../../domain/host-system.ts';
+import { inlineKeysOffline, type JwtFailure, jwtFailure } from './jwt-verification.ts';
 
 /**
  * A host system's assertion (the RFC 8693 `subject_token`), checked with aws-jwt-verify against
@@ -43,23 +31,25 @@ export const claimedIssuer = (token: string): string | undefined => {
   }
 };
 
+/** What is wrong with the assertion, in words safe to answer and log. */
+const reasons: Record<JwtFailure, string> = {
+  keysUnavailable: "the host system's keys could not be fetched from its JWKS URI",
+  expired: 'the assertion has expired',
+  notYetValid: 'the assertion is not valid yet',
+  wrongAudience: 'the assertion is not for this service (aud)',
+  wrongIssuer: 'the assertion was not issued by this host system',
+  unknownIssuer: 'the assertion is not a valid JWT',
+  wrongAlgorithm: 'the assertion must be signed with RS256 or ES256',
+  badSignature: 'the assertion signature is not valid',
+  unknownKey: 'the assertion is not signed by a key of this host system',
+  malformed: 'the assertion is not a valid JWT',
+  invalid: 'the assertion is not a valid JWT',
+};
+
 const reasonOf = (error: unknown): string => {
-  if (error instanceof FetchError) return "the host system's keys could not be fetched from its JWKS URI";
-  if (error instanceof JwtExpiredError) return 'the assertion has expired';
-  if (error instanceof JwtNotBeforeError) return 'the assertion is not valid yet';
-  if (error instanceof JwtInvalidAudienceError) return 'the assertion is not for this service (aud)';
-  if (error instanceof JwtInvalidIssuerError) return 'the assertion was not issued by this host system';
-  if (error instanceof JwtInvalidSignatureAlgorithmError)
-    return 'the assertion must be signed with RS256 or ES256';
-  if (error instanceof JwtInvalidSignatureError) return 'the assertion signature is not valid';
-  if (
-    error instanceof KidNotFoundInJwksError ||
-    error instanceof JwtWithoutValidKidError ||
-    error instanceof WaitPeriodNotYetEndedJwkError
-  )
-    return 'the assertion is not signed by a key of this host system';
-  if (error instanceof JwtBaseError) return 'the assertion is not a valid JWT';
-  throw error;
+  const failure = jwtFailure(error);
+  if (!failure) throw error;
+  return reasons[failure];
 };
 
 /** Verifiers kept per host revision: a warm function launches from a handful of host systems. */
@@ -67,14 +57,7 @@ const maxHosts = 100;
 
 export function createHostAssertionVerifier(audience: string, fetcher: Fetcher = new SimpleFetcher()) {
   const inline = new Set<string>();
-  // Inline keys are all a host has: an unknown kid is unknown, never fetched.
-  const guarded: Fetcher = {
-    fetch: (uri, options, data) =>
-      inline.has(uri)
-        ? Promise.reject(new KidNotFoundInJwksError('signing key not in the inline JWKS'))
-        : fetcher.fetch(uri, options, data),
-  };
-  const jwksCache = new SimpleJwksCache({ fetcher: guarded });
+  const jwksCache = new SimpleJwksCache({ fetcher: inlineKeysOffline(inline, fetcher) });
   const create = (issuer: string, jwksUri: string) =>
     JwtVerifier.create({ issuer, audience, jwksUri }, { jwksCache });
   const verifiers = new Map<string, ReturnType<typeof create>>();

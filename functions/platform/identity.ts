@@ -1,18 +1,3 @@
-import {
-  FetchError,
-  JwtBaseError,
-  JwtExpiredError,
-  JwtInvalidAudienceError,
-  JwtInvalidIssuerError,
-  JwtInvalidSignatureAlgorithmError,
-  JwtInvalidSignatureError,
-  JwtNotBeforeError,
-  JwtParseError,
-  JwtWithoutValidKidError,
-  KidNotFoundInJwksError,
-  ParameterValidationError,
-  WaitPeriodNotYetEndedJwkError,
-} from 'aws-jwt-verify/error';
 import { type Fetcher, SimpleFetcher } from 'aws-jwt-verify/https';
 import { isJwks, type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
@@ -29,6 +14,7 @@ import {
   staffRoles,
 } from '../../domain/actor.ts';
 import { env, setting } from './config.ts';
+import { inlineKeysOffline, type JwtFailure, jwtFailure } from './jwt-verification.ts';
 
 /**
  * Token claims and issuer settings are checked by hand, not with zod: the crisis lookup's bundle
@@ -186,12 +172,11 @@ export function createTokenVerifier(issuers: TrustedIssuer[], service?: ServiceI
 
   // Issuers with inline keys must never reach the network: an unknown kid is simply unknown.
   const inline = new Set(issuers.filter((i) => i.jwks).map((i) => i.jwksUri));
-  const https = new SimpleFetcher();
+  const https = inlineKeysOffline(inline, new SimpleFetcher());
   const fetcher: Fetcher = {
     fetch: async (uri, options, data) => {
       if (service && uri === serviceJwksUri)
         return new TextEncoder().encode(JSON.stringify(await service.publicKeys())).buffer;
-      if (inline.has(uri)) throw new KidNotFoundInJwksError('signing key not in the inline JWKS');
       return https.fetch(uri, options, data);
     },
   };
@@ -249,24 +234,23 @@ function bearerToken(header: string | undefined): string {
   return match[1];
 }
 
+const tokenProblems: Record<Exclude<JwtFailure, 'keysUnavailable'>, string> = {
+  expired: 'token expired',
+  notYetValid: 'token not yet valid',
+  wrongAudience: 'token not issued for this service',
+  wrongIssuer: 'token issuer not trusted',
+  unknownIssuer: 'token issuer not trusted',
+  wrongAlgorithm: 'invalid token signature',
+  badSignature: 'invalid token signature',
+  unknownKey: 'unknown signing key',
+  malformed: 'malformed token',
+  invalid: 'invalid token',
+};
+
 /** Maps the library's errors to safe reasons; JWKS fetch failures are ours (5xx), not the caller's. */
 function unauthenticated(err: unknown): unknown {
-  if (!(err instanceof JwtBaseError) || err instanceof FetchError) return err;
-  if (err instanceof JwtExpiredError) return new Unauthenticated('token expired');
-  if (err instanceof JwtNotBeforeError) return new Unauthenticated('token not yet valid');
-  if (err instanceof JwtInvalidAudienceError) return new Unauthenticated('token not issued for this service');
-  if (err instanceof JwtInvalidIssuerError || err instanceof ParameterValidationError)
-    return new Unauthenticated('token issuer not trusted');
-  if (err instanceof JwtInvalidSignatureError || err instanceof JwtInvalidSignatureAlgorithmError)
-    return new Unauthenticated('invalid token signature');
-  if (
-    err instanceof KidNotFoundInJwksError ||
-    err instanceof JwtWithoutValidKidError ||
-    err instanceof WaitPeriodNotYetEndedJwkError
-  )
-    return new Unauthenticated('unknown signing key');
-  if (err instanceof JwtParseError) return new Unauthenticated('malformed token');
-  return new Unauthenticated('invalid token');
+  const failure = jwtFailure(err);
+  return failure && failure !== 'keysUnavailable' ? new Unauthenticated(tokenProblems[failure]) : err;
 }
 
 /** Names only the offending claims, never their values (they may be an NHS number or a name). */
