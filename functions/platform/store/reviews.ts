@@ -40,10 +40,16 @@ export const dynamoReviews = (client: DynamoDBDocumentClient, tableName: string)
       const nhs = plan.nhsNumber;
       const now = entriesOf(plan);
       const before = entriesOf(previous);
-      const newer = {
-        ConditionExpression: 'attribute_not_exists(sk) OR revision < :rev',
-        ExpressionAttributeValues: { ':rev': plan.revision },
-      };
+      // Each item written only over an older revision's, so a late redelivery changes nothing.
+      const put = (sk: string, fields: Record<string, unknown>) =>
+        client.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { pk: keys.patient(nhs), sk, type: 'review', revision: plan.revision, ...fields },
+            ConditionExpression: 'attribute_not_exists(sk) OR revision < :rev',
+            ExpressionAttributeValues: { ':rev': plan.revision },
+          }),
+        );
       const writes: Promise<unknown>[] = [];
       for (const [sk, { review, organisation, careTeam }] of now) {
         const was = before.get(sk);
@@ -52,45 +58,25 @@ export const dynamoReviews = (client: DynamoDBDocumentClient, tableName: string)
           (organisation !== undefined || was.careTeam.join() === careTeam.join());
         if (unchanged) continue;
         writes.push(
-          client.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: {
-                pk: keys.patient(nhs),
-                sk,
-                type: 'review',
-                revision: plan.revision,
-                nhsNumber: nhs,
-                kind: review.kind,
-                reviewDate: review.date,
-                ...(organisation === undefined && { careTeam }),
-                [index.partitionKey]: organisation
-                  ? keys.reviewsOf(organisation)
-                  : keys.reviewsDueIn(review.date.slice(0, 7)),
-                [index.sortKey]: indexKey(review, nhs),
-              },
-              ...newer,
-            }),
-          ),
+          put(sk, {
+            nhsNumber: nhs,
+            kind: review.kind,
+            reviewDate: review.date,
+            ...(organisation === undefined && { careTeam }),
+            [index.partitionKey]: organisation
+              ? keys.reviewsOf(organisation)
+              : keys.reviewsDueIn(review.date.slice(0, 7)),
+            [index.sortKey]: indexKey(review, nhs),
+          }),
         );
       }
       for (const sk of before.keys()) {
         if (now.has(sk)) continue;
         writes.push(
-          client.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: {
-                pk: keys.patient(nhs),
-                sk,
-                type: 'review',
-                state: 'cleared',
-                revision: plan.revision,
-                [table.timeToLive]: Math.floor(Date.parse(at) / 1000) + tombstoneSeconds,
-              },
-              ...newer,
-            }),
-          ),
+          put(sk, {
+            state: 'cleared',
+            [table.timeToLive]: Math.floor(Date.parse(at) / 1000) + tombstoneSeconds,
+          }),
         );
       }
       const results = await Promise.allSettled(writes);
