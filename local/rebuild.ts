@@ -1,12 +1,11 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
 import type { createProjections } from '../functions/consumers/projections.ts';
 import type { StoredItem } from '../functions/platform/store/cursor.ts';
 import { queryAll } from '../functions/platform/store/outcomes.ts';
 import { tableQuery } from '../functions/platform/store/query.ts';
 import { keys } from '../functions/platform/table.ts';
 import { lambdaContext } from './api-gateway.ts';
+import { insertRecord } from './stream.ts';
 
 type Projections = ReturnType<typeof createProjections>;
 
@@ -15,17 +14,6 @@ const isRebuilt = ({ pk, sk }: StoredItem): boolean =>
   String(pk).startsWith(keys.outcomeOrganisations) ||
   (String(pk).startsWith('PATIENT#') &&
     (String(sk).startsWith(keys.searchPrefix) || String(sk).startsWith(keys.reviewPrefix)));
-
-const asRecord = (item: StoredItem, sequence: number): DynamoDBRecord => ({
-  eventID: `rebuild-${sequence}`,
-  eventName: 'INSERT',
-  eventSource: 'aws:dynamodb',
-  dynamodb: {
-    SequenceNumber: String(sequence),
-    NewImage: marshall(item, { removeUndefinedValues: true }) as never,
-    Keys: marshall({ pk: item.pk, sk: item.sk }) as never,
-  },
-});
 
 /**
  * `npm run rebuild-projections`: the search keys, reviews due and outcome counters made again from
@@ -86,7 +74,10 @@ export const rebuildProjections = async (
     );
     for (const item of replayed) {
       sequence += 1;
-      await projections({ Records: [asRecord(item, sequence)] }, lambdaContext('rebuildProjections'));
+      await projections(
+        { Records: [insertRecord(item, `rebuild-${sequence}`, sequence)] },
+        lambdaContext('rebuildProjections'),
+      );
     }
   }
   return { patients: patients.length, revisions, deleted: stale.length };

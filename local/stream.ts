@@ -19,6 +19,22 @@ const streamed = new Set([
   'carerRevocation',
 ]);
 
+/** A new item as the stream hands it to a consumer: what the consumers read of a record, no more. */
+export const insertRecord = (
+  item: Record<string, unknown>,
+  eventID: string,
+  sequence: number,
+): DynamoDBRecord => ({
+  eventID,
+  eventName: 'INSERT',
+  eventSource: 'aws:dynamodb',
+  dynamodb: {
+    SequenceNumber: String(sequence),
+    NewImage: marshall(item, { removeUndefinedValues: true }) as never,
+    Keys: marshall({ pk: item.pk, sk: item.sk }) as never,
+  },
+});
+
 /**
  * DynamoDB Streams, on one machine: every committed item of a streamed type is handed, in
  * commit order, to the same consumers the stream feeds in AWS, by name, each delivery an invocation
@@ -38,16 +54,7 @@ export const attachLocalStream = (
       const item = (args.input as { Item?: Record<string, unknown> }).Item;
       if (context.commandName === 'PutItemCommand' && item && streamed.has(String(item.type))) {
         sequence += 1;
-        const record: DynamoDBRecord = {
-          eventID: String(sequence),
-          eventName: 'INSERT',
-          eventSource: 'aws:dynamodb',
-          dynamodb: {
-            SequenceNumber: String(sequence),
-            NewImage: marshall(item, { removeUndefinedValues: true }) as never,
-            Keys: marshall({ pk: item.pk, sk: item.sk }) as never,
-          },
-        };
+        const record = insertRecord(item, String(sequence), sequence);
         const delivered = tail.then(async () => {
           for (const [name, consume] of Object.entries(consumers)) {
             await consume({ Records: [record] }, lambdaContext(name)).catch((error: unknown) =>
