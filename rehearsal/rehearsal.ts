@@ -288,6 +288,16 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     const fn = functionByArnOrName(String(resource.Properties?.FunctionName));
     if (fn) invokeConfig.set(fn.name, resource.Properties);
   }
+  // A function's logging, checked against its role on its own stream (reported for all its streams).
+  const logStreamAccess = (action: string, via: string) => async (fn: LambdaFunction, logStream: string) => {
+    await authorize({
+      caller: roleCaller(fn),
+      action,
+      resource: `${fn.logGroupArn}:log-stream:${logStream}`,
+      reportAs: `${fn.logGroupArn}:log-stream:*`,
+      via,
+    });
+  };
   const lambda = new LambdaService({
     logDir: join(options.dataDir, 'logs'),
     reserved: (fn) => ({
@@ -300,24 +310,8 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
       AWS_ENDPOINT_URL: endpoint,
     }),
     hooks: {
-      onEnvironment: async (fn, logStream) => {
-        await authorize({
-          caller: roleCaller(fn),
-          action: 'logs:CreateLogStream',
-          resource: `${fn.logGroupArn}:log-stream:${logStream}`,
-          reportAs: `${fn.logGroupArn}:log-stream:*`,
-          via: 'lambda: its log stream',
-        });
-      },
-      onInvoke: async (fn, logStream) => {
-        await authorize({
-          caller: roleCaller(fn),
-          action: 'logs:PutLogEvents',
-          resource: `${fn.logGroupArn}:log-stream:${logStream}`,
-          reportAs: `${fn.logGroupArn}:log-stream:*`,
-          via: 'lambda: its log lines',
-        });
-      },
+      onEnvironment: logStreamAccess('logs:CreateLogStream', 'lambda: its log stream'),
+      onInvoke: logStreamAccess('logs:PutLogEvents', 'lambda: its log lines'),
       onError: (fn, line) =>
         findings.functionErrors.push({ function: fn.logicalId, line: line.slice(0, 500) }),
     },
