@@ -607,6 +607,18 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
 
   const functionsByRole = () =>
     new Map([...functions.values()].map((fn) => [iam.roleNameOf(fn.roleArn), fn.logicalId]));
+  /** IAM's denials as the findings report them: who was denied, by function or service. */
+  const denials = () =>
+    iam.denials.map((d) => ({
+      caller: d.caller.kind === 'role' ? d.caller.function : d.caller.service,
+      action: d.action,
+      resource: d.resource,
+      via: d.via,
+      result: d.result,
+    }));
+  const settled = async () => {
+    while (work.size > 0) await Promise.allSettled([...work]);
+  };
   return {
     url: front.url,
     // The archive the stack names in its outputs, as an operator would find it.
@@ -618,22 +630,14 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
     fireSchedules,
     findings: () => ({
       ...findings,
-      denials: iam.denials.map((d) => ({
-        caller: d.caller.kind === 'role' ? d.caller.function : d.caller.service,
-        action: d.action,
-        resource: d.resource,
-        via: d.via,
-        result: d.result,
-      })),
+      denials: denials(),
     }),
-    settled: async () => {
-      while (work.size > 0) await Promise.allSettled([...work]);
-    },
+    settled,
     close: async () => {
       await front.close();
       // Each scheduled target runs at least once, on what the story left in the tables.
       await fireSchedules();
-      while (work.size > 0) await Promise.allSettled([...work]);
+      await settled();
       await lambda.close();
       await aws.close();
       await dynamo.close();
@@ -641,13 +645,7 @@ export async function startRehearsal(options: RehearsalOptions): Promise<Rehears
       if (options.recordFile) {
         const record: RehearsalRecord = {
           ...findings,
-          denials: iam.denials.map((d) => ({
-            caller: d.caller.kind === 'role' ? d.caller.function : d.caller.service,
-            action: d.action,
-            resource: d.resource,
-            via: d.via,
-            result: d.result,
-          })),
+          denials: denials(),
           records: iam.records(),
           functionsByRole: [...functionsByRole()],
         };
