@@ -27,6 +27,20 @@ import { hasDevKeys } from './dev-issuer.ts';
 /** A failure the person at the terminal can act on: printed as one line, no stack trace. */
 export class LocalError extends Error {}
 
+/**
+ * How `npm run token` and `npm run launch` fail: a `LocalError` (the machine's state, say no server
+ * running) as one line and exit 1; anything else is the command line's fault: its usage, exit 2.
+ */
+export const failCommand = (tool: string, usage: string, err: unknown): void => {
+  if (err instanceof LocalError) {
+    process.stderr.write(`${tool}: ${err.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`${tool}: ${err instanceof Error ? err.message : String(err)}\n${usage}\n`);
+    process.exitCode = 2;
+  }
+};
+
 type Env = Record<string, string | undefined>;
 
 export const defaultDataDir = fileURLToPath(new URL('../.data', import.meta.url));

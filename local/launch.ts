@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { demoHost, demoHostId, demoHostRoleCode, hasDemoHostKey } from './demo-host.ts';
-import { LocalError, signingDataDir } from './instance.ts';
+import { failCommand, LocalError, signingDataDir } from './instance.ts';
 
 // Prints a host system's assertion and nothing else, as the demo host (EMIS Web, say) would sign
 // it to launch its user into one patient's plan: exchange it at POST /token (README). It signs
@@ -37,11 +37,5 @@ try {
   });
   process.stdout.write(`${assertion}\n`);
 } catch (err) {
-  if (err instanceof LocalError) {
-    process.stderr.write(`launch: ${err.message}\n`);
-    process.exitCode = 1;
-  } else {
-    process.stderr.write(`launch: ${err instanceof Error ? err.message : String(err)}\n${usage}\n`);
-    process.exitCode = 2;
-  }
+  failCommand('launch', usage, err);
 }

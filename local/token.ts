@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { devClaims, ensureDevIssuer } from './dev-issuer.ts';
-import { LocalError, signingDataDir } from './instance.ts';
+import { failCommand, signingDataDir } from './instance.ts';
 
 // Prints a dev bearer token and nothing else, so `TOKEN=$(npm run -s token -- ...)` works. It signs
 // with the keys of the running server (local/instance.ts), never with a key pair of its own.
@@ -22,11 +22,5 @@ try {
   const token = ensureDevIssuer(signingDataDir()).sign(claims, kind);
   process.stdout.write(`${token}\n`);
 } catch (err) {
-  if (err instanceof LocalError) {
-    process.stderr.write(`token: ${err.message}\n`);
-    process.exitCode = 1;
-  } else {
-    process.stderr.write(`token: ${err instanceof Error ? err.message : String(err)}\n${usage}\n`);
-    process.exitCode = 2;
-  }
+  failCommand('token', usage, err);
 }
