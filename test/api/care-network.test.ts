@@ -3,6 +3,7 @@ import { carers } from '../../functions/platform/composition-root.ts';
 import {
   type Api,
   type ApiResponse,
+  carerGrant,
   enrolment,
   etagOf,
   expectProblem,
@@ -81,14 +82,6 @@ const publish = async (nhs: string, patient: string) => {
   return gp;
 };
 
-const grantBody = (carerNhs: string, overrides: Record<string, unknown> = {}) => ({
-  carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
-  relationship: 'daughter',
-  legalBasis: 'patient-consent',
-  access: 'co-author',
-  ...overrides,
-});
-
 const planOf = (nhs: string, token: string) => api.call('GET', `/patients/${nhs}/plan`, { token });
 const editAboutMe = async (nhs: string, token: string, owner: string) => {
   const current = await planOf(nhs, owner);
@@ -126,7 +119,7 @@ describe('carers act for a patient only by the patient’s grant', () => {
 
     const granted = await api.call('POST', `/patients/${nhs}/carers`, {
       token: patient,
-      json: grantBody(carerNhs, { until: '2099-06-01' }),
+      json: carerGrant(carerNhs, { until: '2099-06-01' }),
     });
     expect(granted.status).toBe(201);
     expect(granted.body).toEqual({
@@ -208,7 +201,7 @@ describe('carers act for a patient only by the patient’s grant', () => {
     const carer = api.token({ role: 'carer', nhs: carerNhs });
     const past = await api.call('POST', `/patients/${nhs}/carers`, {
       token: patient,
-      json: grantBody(carerNhs, { until: yesterday }),
+      json: carerGrant(carerNhs, { until: yesterday }),
     });
     expectProblem(past, 422);
     // A grant given earlier whose last day was yesterday, as stored.
@@ -216,7 +209,7 @@ describe('carers act for a patient only by the patient’s grant', () => {
       {
         id: '1',
         nhsNumber: nhs,
-        ...grantBody(carerNhs, { until: yesterday }),
+        ...carerGrant(carerNhs, { until: yesterday }),
         legalBasis: 'patient-consent',
         access: 'co-author',
         grantedBy: { id: `patient-${nhs}`, role: 'patient' },
@@ -230,7 +223,7 @@ describe('carers act for a patient only by the patient’s grant', () => {
     // The last day itself is still within the grant.
     const today = await api.call('POST', `/patients/${nhs}/carers`, {
       token: patient,
-      json: grantBody(carerNhs, {
+      json: carerGrant(carerNhs, {
         until: new Date().toLocaleDateString('en-CA', { timeZone: 'Europe/London' }),
       }),
     });
@@ -245,12 +238,12 @@ describe('carers act for a patient only by the patient’s grant', () => {
     const carerNhs = testNhsNumber(next++);
     const consent = await api.call('POST', `/patients/${nhs}/carers`, {
       token: gp,
-      json: grantBody(carerNhs, { access: 'read' }),
+      json: carerGrant(carerNhs, { access: 'read' }),
     });
     expectProblem(consent, 422);
     const lpa = await api.call('POST', `/patients/${nhs}/carers`, {
       token: gp,
-      json: grantBody(carerNhs, { access: 'read', legalBasis: 'lasting-power-of-attorney-health-welfare' }),
+      json: carerGrant(carerNhs, { access: 'read', legalBasis: 'lasting-power-of-attorney-health-welfare' }),
     });
     expect(lpa.status).toBe(201);
     expect(lpa.body).toMatchObject({ grantedBy: { role: 'gp', organisation: GP_PRACTICE }, access: 'read' });
@@ -259,13 +252,13 @@ describe('carers act for a patient only by the patient’s grant', () => {
     expectProblem(
       await api.call('POST', `/patients/${nhs}/carers`, {
         token: outsider,
-        json: grantBody(testNhsNumber(next++), { legalBasis: 'court-appointed-deputy' }),
+        json: carerGrant(testNhsNumber(next++), { legalBasis: 'court-appointed-deputy' }),
       }),
       403,
     );
     // The same carer twice while active: revoke first.
     expectProblem(
-      await api.call('POST', `/patients/${nhs}/carers`, { token: patient, json: grantBody(carerNhs) }),
+      await api.call('POST', `/patients/${nhs}/carers`, { token: patient, json: carerGrant(carerNhs) }),
       409,
     );
 
@@ -313,7 +306,7 @@ describe('carers act for a patient only by the patient’s grant', () => {
     const carer = api.token({ role: 'carer', nhs: carerNhs, sub: 'carer-race' });
     const granted = await api.call('POST', `/patients/${nhs}/carers`, {
       token: patient,
-      json: grantBody(carerNhs),
+      json: carerGrant(carerNhs),
     });
     expect(granted.status).toBe(201);
     const current = await planOf(nhs, patient);

@@ -13,7 +13,15 @@ import {
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokenRules, errorsOf, validateR4, warningsOf } from '../support/fhir.ts';
-import { type Api, enrolment, etagOf, expectProblem, startApi, testNhsNumber } from './harness.ts';
+import {
+  type Api,
+  carerGrant,
+  enrolment,
+  etagOf,
+  expectProblem,
+  startApi,
+  testNhsNumber,
+} from './harness.ts';
 
 /**
  * The plan for FHIR systems and record locators, and the signed summary, over real HTTP: the
@@ -99,12 +107,7 @@ describe('GET /patients/{nhs}/plan/fhir', () => {
     await publishedPlan(nhs);
     const granted = await api.call('POST', `/patients/${nhs}/carers`, {
       token: api.token({ role: 'patient', nhs }),
-      json: {
-        carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
-        relationship: 'daughter',
-        legalBasis: 'patient-consent',
-        access: 'read',
-      },
+      json: carerGrant(carerNhs, { access: 'read' }),
     });
     expect(granted.status).toBe(201);
   });

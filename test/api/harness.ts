@@ -247,6 +247,15 @@ export const enrolment = (nhsNumber: string, overrides: Record<string, unknown> 
   ...overrides,
 });
 
+/** A body for POST /patients/{nhs}/carers: the patient's daughter, with co-author access unless overridden. */
+export const carerGrant = (carerNhs: string, overrides: Record<string, unknown> = {}) => ({
+  carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
+  relationship: 'daughter',
+  legalBasis: 'patient-consent',
+  access: 'co-author',
+  ...overrides,
+});
+
 /** A patient who enrolled and started a draft of their own: the fixture most error tests start from. */
 export async function enrolWithDraft(api: Api, nhs: string, patient: string): Promise<void> {
   expect((await api.call('POST', '/patients', { token: patient, json: enrolment(nhs) })).status).toBe(201);

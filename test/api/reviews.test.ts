@@ -1,7 +1,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Api, enrolment, etagOf, expectProblem, startApi, testNhsNumber } from './harness.ts';
+import {
+  type Api,
+  carerGrant,
+  enrolment,
+  etagOf,
+  expectProblem,
+  startApi,
+  testNhsNumber,
+} from './harness.ts';
 
 /**
  * Reviews over HTTP: the review worklist of each care-team organisation (due within N days or
@@ -151,12 +159,7 @@ describe('GET /worklist/reviews', () => {
     const carerNhs = testNhsNumber(990);
     const granted = await api.call('POST', `/patients/${soon}/carers`, {
       token: api.token({ role: 'patient', nhs: soon }),
-      json: {
-        carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
-        relationship: 'daughter',
-        legalBasis: 'patient-consent',
-        access: 'co-author',
-      },
+      json: carerGrant(carerNhs),
     });
     expect(granted.status, granted.text).toBe(201);
     for (const token of [

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { captureLogs } from '../support/logs.ts';
-import { type Api, enrolment, expectBadRequest, expectProblem, startApi, testNhsNumber } from './harness.ts';
+import {
+  type Api,
+  carerGrant,
+  enrolment,
+  expectBadRequest,
+  expectProblem,
+  startApi,
+  testNhsNumber,
+} from './harness.ts';
 
 /**
  * Finding a patient over HTTP (GET /patients), with the Personal Demographics Service's semantics:
@@ -136,12 +144,7 @@ describe('GET /patients', () => {
     const carerNhs = testNhsNumber(700);
     const granted = await api.call('POST', `/patients/${byron}/carers`, {
       token: api.token({ role: 'patient', nhs: byron }),
-      json: {
-        carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
-        relationship: 'daughter',
-        legalBasis: 'patient-consent',
-        access: 'co-author',
-      },
+      json: carerGrant(carerNhs),
     });
     expect(granted.status, granted.text).toBe(201);
     for (const token of [

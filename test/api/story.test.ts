@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Api,
   type ApiResponse,
+  carerGrant,
   enrolment,
   etagOf,
   expectProblem,
@@ -654,12 +655,7 @@ describe('who may do what', () => {
     const carerNhs = testNhsNumber(902);
     const granted = await api.call('POST', `/patients/${nhs}/carers`, {
       token: patient,
-      json: {
-        carer: { nhsNumber: carerNhs, name: 'Ruth Byron' },
-        relationship: 'daughter',
-        legalBasis: 'patient-consent',
-        access: 'co-author',
-      },
+      json: carerGrant(carerNhs),
     });
     expect(granted.status).toBe(201);
     const carer = api.token({ role: 'carer', nhs: carerNhs, sub: 'carer-ruth' });
